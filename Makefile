@@ -1,0 +1,25 @@
+PY := .venv/bin/python
+
+.PHONY: setup test test-unit demo try bench clean
+
+setup:
+	@bash tools/setup.sh
+
+# Every tier this machine supports: unit always; root/host/vm tiers when root and their tools exist.
+test: setup
+	$(PY) -m pytest -q
+
+test-unit: setup
+	$(PY) -m pytest -q -m "not root and not host and not vm"
+
+demo: setup
+	$(PY) -m installer tui --dry-run --machine tests/profiles/vm-virtio-usb-live.json
+
+try: setup
+	bash tests/vm/try.sh
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,36 @@
+"""Errors and warnings about a plan, each tied to where the bad value came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from installer.plan import Origin
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    message: str
+    origin: Origin | None = None
+    severity: str = "error"  # error | warning
+    field: str | None = None  # the plan field / TUI field it concerns
+
+    def __str__(self) -> str:
+        where = str(self.origin) if self.origin is not None else (self.field or "plan")
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class PlanError(Exception):
+    """Raised when a plan cannot be built or used; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+def errors(diags: list[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diags if d.is_error]

@@ -1,0 +1,148 @@
+"""The machine being installed: disks, NICs, firmware, memory, the live medium.
+
+A Machine comes from the pyudev probe (installer/probe.py) or from a recorded
+profile (JSON), and converts back to JSON, so tests and dry runs can replay a
+machine they are not running on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TRANSPORTS = ("nvme", "sata", "scsi", "usb", "virtio", "mmc", "ata", "unknown")
+
+
+@dataclass(kw_only=True)
+class Partition:
+    name: str
+    path: str
+    number: int
+    start: int = 0  # bytes
+    size: int = 0  # bytes
+    fstype: str | None = None  # ext4, xfs, vfat, ntfs, crypto_LUKS, LVM2_member, linux_raid_member, swap, btrfs
+    label: str | None = None
+    uuid: str | None = None
+    parttype: str | None = None  # GPT type GUID or MBR type byte ("0x83")
+    partlabel: str | None = None
+
+
+@dataclass(kw_only=True)
+class Disk:
+    name: str  # kernel name: sda, nvme0n1, vda
+    path: str  # /dev/sda
+    size: int  # bytes
+    by_id: str | None = None
+    by_path: str | None = None
+    model: str | None = None
+    vendor: str | None = None
+    serial: str | None = None
+    wwn: str | None = None
+    logical_sector_size: int = 512
+    physical_sector_size: int = 512
+    transport: str = "unknown"
+    rotational: bool = False
+    removable: bool = False
+    readonly: bool = False
+    ptable: str | None = None  # gpt | dos | None
+    ptable_uuid: str | None = None
+    fstype: str | None = None  # filesystem directly on the disk (no partition table)
+    label: str | None = None
+    partitions: list[Partition] = field(default_factory=list)
+    is_live_medium: bool = False
+
+    @property
+    def used_bytes(self) -> int:
+        return sum(p.size for p in self.partitions)
+
+    def describe(self) -> str:
+        model = " ".join(x for x in (self.vendor, self.model) if x) or "disk"
+        return f"{self.name} ({model}, {human_size(self.size)}, {self.transport}, serial {self.serial or '?'})"
+
+
+@dataclass(kw_only=True)
+class Nic:
+    name: str
+    mac: str | None = None
+    driver: str | None = None
+    carrier: bool | None = None
+    speed_mbps: int | None = None
+    virtual: bool = False
+
+
+@dataclass(kw_only=True)
+class Machine:
+    firmware: str = "uefi"  # uefi | bios
+    arch: str = "x86_64"
+    memory: int = 4 * 1024**3  # bytes
+    disks: list[Disk] = field(default_factory=list)
+    nics: list[Nic] = field(default_factory=list)
+    hostname: str | None = None
+    secure_boot: bool | None = None
+    description: str | None = None
+
+    def disk(self, spec: str) -> Disk | None:
+        """Find a disk by kernel name, /dev path, by-id/by-path link, serial or WWN."""
+        spec = spec.strip()
+        bare = spec[5:] if spec.startswith("/dev/") else spec
+        for d in self.disks:
+            candidates = {d.name, d.path, d.by_id, d.by_path, d.serial, d.wwn}
+            if d.by_id:
+                candidates.add(d.by_id.rsplit("/", 1)[-1])
+            if d.by_path:
+                candidates.add(d.by_path.rsplit("/", 1)[-1])
+            if spec in candidates or bare in candidates:
+                return d
+        if bare.startswith("disk/by-"):
+            return self.disk("/dev/" + bare)
+        return None
+
+    @property
+    def live_medium(self) -> Disk | None:
+        return next((d for d in self.disks if d.is_live_medium), None)
+
+    @property
+    def target_disks(self) -> list[Disk]:
+        return [d for d in self.disks if not d.is_live_medium and not d.readonly]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Machine":
+        data = dict(data)
+        disks = []
+        for d in data.pop("disks", []):
+            d = dict(d)
+            parts = [Partition(**_known(Partition, p)) for p in d.pop("partitions", [])]
+            disks.append(Disk(partitions=parts, **_known(Disk, d)))
+        nics = [Nic(**_known(Nic, n)) for n in data.pop("nics", [])]
+        return cls(disks=disks, nics=nics, **_known(cls, data))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Machine":
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Machine":
+        return cls.from_json(Path(path).read_text())
+
+
+def _known(kind: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(kind)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def human_size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if value < 1024 or unit == "PiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
