@@ -7,7 +7,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("validate", "plan", "probe", "install", "tui")
+COMMANDS = ("validate", "plan", "probe", "install", "tui", "start")
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
