@@ -4,6 +4,7 @@ A step's output directory holds a stamp file with the input hash; a rerun
 with the same inputs returns at once. Outputs are built in a temporary
 directory and renamed into place, so an interrupted build leaves no stamp.
 """
+import fcntl
 import hashlib
 import json
 import shutil
@@ -31,15 +32,20 @@ def cached(name: str, key: str, build: Callable[[Path], None]) -> Path:
     stamp = out / STAMP
     if stamp.exists() and stamp.read_text().strip() == key:
         return out
-    tmp = BUILD / f".{name}.tmp"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    build(tmp)
-    (tmp / STAMP).write_text(key + "\n")
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    with open(BUILD / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # a concurrent run of the same step waits, then reuses
+        if stamp.exists() and stamp.read_text().strip() == key:
+            return out
+        tmp = BUILD / f".{name}.tmp"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        build(tmp)
+        (tmp / STAMP).write_text(key + "\n")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
     return out
 
 

@@ -34,8 +34,6 @@ INITRD_MODULES = [
     "virtio_pci", "virtio_blk", "virtio_scsi", "nvme", "ahci", "sd_mod", "usb_storage", "uas",
     "xhci_pci", "xhci_hcd", "ehci_pci", "ext4", "9p", "9pnet_virtio",
 ]
-LOAD_MODULES = ["dm_mod", "dm_crypt", "xts", "vfat", "nls_cp437", "nls_iso8859_1", "xfs", "btrfs",
-                "loop", "raid1", "md_mod", "9p", "9pnet_virtio", "iso9660"]
 
 LIVE_LABEL = "AZL-LIVE"
 
@@ -73,16 +71,15 @@ def _guest_files() -> list[Path]:
     return sorted(p for p in GUEST_FILES.rglob("*") if p.is_file())
 
 
-def live_key(wheels: Path) -> str:
-    return input_hash("live-v1", LIVE_PACKAGES, INITRD_MODULES, LOAD_MODULES, debian.PRUNE_MODULES,
-                      debian.STRIP_PATHS, sorted(p.name for p in wheels.iterdir()),
-                      files=[Path(__file__), Path(debian.__file__), *_guest_files()])
+def base_key(wheels: Path) -> str:
+    return input_hash("live-base-v1", LIVE_PACKAGES, INITRD_MODULES,
+                      debian.PRUNE_MODULES, debian.STRIP_PATHS,
+                      sorted(p.name for p in wheels.iterdir()),
+                      files=[Path(__file__), Path(debian.__file__)])
 
 
-def build_live(log=print) -> LiveEnv:
-    wheels = build_wheels()
-    key = live_key(wheels)
-
+def build_base(wheels: Path, log=print) -> Path:
+    """Stage 1 (minutes): the Debian root filesystem with every package and wheel."""
     def build(out: Path):
         root = out / "rootfs"
         log(f"live: debootstrap into {root}")
@@ -92,10 +89,42 @@ def build_live(log=print) -> LiveEnv:
         shutil.copy(root / f"boot/vmlinuz-{kver}", out / "vmlinuz")
         shutil.copy(root / f"boot/initrd.img-{kver}", out / "initrd.img")
         debian.strip(root)
+    return cached("live-base", base_key(wheels), build)
+
+
+def build_live(log=print) -> LiveEnv:
+    """Stage 2 (seconds): the bootable root image, the harness's guest files laid
+    over stage 1. Changing tests/vm/guest/ only reruns this stage."""
+    wheels = build_wheels()
+    base = build_base(wheels, log)
+    key = input_hash("live-v2", (base / ".azl-inputs").read_text(), files=_guest_files())
+
+    def build(out: Path):
+        root = out / "rootfs"
+        subprocess.run(["cp", "-al", str(base / "rootfs"), str(root)], check=True)
+        _install_guest_files(root)
         log("live: mkfs.ext4 -d")
         debian.make_ext4(root, out / "root.img", LIVE_LABEL, extra_bytes=512 << 20)
         shutil.rmtree(root)
+        for f in ("vmlinuz", "initrd.img"):
+            shutil.copy(base / f, out / f)
     return LiveEnv(cached("live", key, build))
+
+
+def _install_guest_files(root: Path) -> None:
+    for f in GUEST_FILES.iterdir():
+        if f.suffix == ".service":
+            dst = root / "etc/systemd/system" / f.name
+        elif f.is_file():
+            dst = root / "usr/local/sbin" / f.name
+        else:
+            continue
+        if dst.exists() or dst.is_symlink():
+            dst.unlink()   # hard-linked from stage 1: never write through
+        shutil.copy(f, dst)
+        dst.chmod(0o644 if f.suffix == ".service" else 0o755)
+    for f in GUEST_FILES.glob("*.service"):
+        debian.enable_unit(root, f.name)
 
 
 def _configure(root: Path, wheels: Path) -> None:
@@ -105,18 +134,8 @@ def _configure(root: Path, wheels: Path) -> None:
     debian.write(root, "etc/machine-id", "")
     debian.write(root, "etc/initramfs-tools/conf.d/azl-live", "MODULES=list\nCOMPRESS=zstd\n")
     debian.write(root, "etc/initramfs-tools/modules", "\n".join(INITRD_MODULES) + "\n")
-    debian.write(root, "etc/modules-load.d/azl-live.conf", "\n".join(LOAD_MODULES) + "\n")
     # Root has no password: the live image is only ever run inside a throwaway VM.
     debian.chroot(root, "passwd", "-d", "root", stdout=subprocess.DEVNULL)
-    for f in GUEST_FILES.iterdir():
-        if f.suffix == ".service":
-            shutil.copy(f, root / "etc/systemd/system" / f.name)
-        elif f.is_file():
-            dst = root / "usr/local/sbin" / f.name
-            shutil.copy(f, dst)
-            dst.chmod(0o755)
-    debian.enable_unit(root, "azl-harness.service")
-    debian.enable_unit(root, "azl-try.service")
     for unit in ("apt-daily.timer", "apt-daily-upgrade.timer", "e2scrub_all.timer",
                  "fstrim.timer", "mdmonitor.service", "mdadm-waitidle.service",
                  "lvm2-monitor.service", "systemd-timesyncd.service"):

@@ -1,0 +1,188 @@
+"""The install log: a live file under /tmp/azl-install during the install, copied to
+/var/log/installer/ in the target at the end. Every handler passes through a filter
+that replaces known secrets (LUKS passphrases, plaintext passwords from the
+kickstart) with ***, so no step can leak one by logging a command's output."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Iterable
+
+from installer.plan import InstallPlan, Secret
+
+LOGGER = "azl-install"
+LOG_NAME = "install.log"
+TARGET_LOG_DIR = "/var/log/installer"
+REDACTED = "***"
+
+
+class RedactFilter(logging.Filter):
+    def __init__(self, secrets: Iterable[str] = ()):
+        super().__init__()
+        self.secrets: set[str] = set()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        self.secrets.update(s for s in secrets if s)
+
+    def redact(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if len(secret) >= 4:
+                text = text.replace(secret, REDACTED)
+            else:  # a very short secret is only hidden where it stands alone
+                text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", REDACTED, text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = self.redact(message)
+        record.args = None
+        return True
+
+
+class TailHandler(logging.Handler):
+    """Keeps the last lines of the log for failure messages."""
+
+    def __init__(self, lines: int = 40):
+        super().__init__(logging.DEBUG)
+        self.lines: collections.deque[str] = collections.deque(maxlen=lines)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+class InstallLog:
+    def __init__(self, logger: logging.Logger, path: Path, redactor: RedactFilter, tail: TailHandler):
+        self.logger = logger
+        self.path = path
+        self.redactor = redactor
+        self.tail = tail
+
+    def tail_lines(self, n: int = 20) -> list[str]:
+        return list(self.tail.lines)[-n:]
+
+    def close(self) -> None:
+        for handler in list(self.logger.handlers):
+            handler.flush()
+            handler.close()
+            self.logger.removeHandler(handler)
+
+
+def setup(log_dir: Path, plan: InstallPlan | None = None, name: str = LOG_NAME) -> InstallLog:
+    """A fresh install logger writing to log_dir/name, with secrets from the plan redacted."""
+    log_dir = Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(log_dir, 0o700)
+    logger = logging.getLogger(f"{LOGGER}.{id(log_dir)}.{name}")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    redactor = RedactFilter(plan_secrets(plan) if plan is not None else ())
+    formatter = logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S")
+    path = log_dir / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    file_handler = logging.FileHandler(path, encoding="utf-8")
+    tail = TailHandler()
+    for handler in (file_handler, tail):
+        handler.setFormatter(formatter)
+        handler.addFilter(redactor)
+        logger.addHandler(handler)
+    return InstallLog(logger, path, redactor, tail)
+
+
+def plan_secrets(plan: InstallPlan) -> list[str]:
+    """Every plaintext secret the plan or its kickstart text holds."""
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, Secret):
+            found.append(value.reveal())
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        elif hasattr(value, "__dataclass_fields__"):
+            for name in value.__dataclass_fields__:
+                if name not in ("origins", "origin", "source_text"):
+                    walk(getattr(value, name))
+
+    walk(plan)
+    if plan.source_text:
+        found.extend(kickstart_plaintext(plan.source_text))
+    return [s for s in found if s]
+
+
+_OPT_SECRET = re.compile(r"(--(?:password|passphrase|plaintext-password)[= ])(\"[^\"]*\"|'[^']*'|\S+)")
+
+
+def kickstart_plaintext(text: str) -> list[str]:
+    """Plaintext passwords and passphrases written in a kickstart (hashes are not secrets)."""
+    out: list[str] = []
+    for line in _command_lines(text):
+        words = line.split()
+        if not words:
+            continue
+        crypted = "--iscrypted" in words
+        for match in _OPT_SECRET.finditer(line):
+            opt = match.group(1)
+            if opt.startswith("--password") and crypted:
+                continue
+            out.append(match.group(2).strip("\"'"))
+        if words[0] == "rootpw" and not crypted:
+            positional = [w for w in words[1:] if not w.startswith("--")]
+            out.extend(p.strip("\"'") for p in positional[:1])
+    return out
+
+
+def redact_kickstart(text: str) -> str:
+    """The kickstart with plaintext passwords and passphrases replaced by ***."""
+    secrets = sorted(set(kickstart_plaintext(text)), key=len, reverse=True)
+    out = []
+    for line in text.splitlines(keepends=True):
+        for secret in secrets:
+            line = line.replace(secret, REDACTED)
+        out.append(line)
+    return "".join(out)
+
+
+def _command_lines(text: str) -> list[str]:
+    """Kickstart command lines, outside %sections (scripts are left alone)."""
+    lines, in_section = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("%end"):
+            in_section = False
+            continue
+        if stripped.startswith("%") and not stripped.startswith("%include"):
+            in_section = True
+            continue
+        if not in_section:
+            lines.append(stripped)
+    return lines
+
+
+def copy_to_target(log_dir: Path, target: Path, extra: dict[str, str] | None = None) -> Path:
+    """Copy the live logs into the target's /var/log/installer (0700 directory, 0600 files).
+
+    Files already there are rewritten in place so their SELinux labels survive."""
+    dest = Path(target) / TARGET_LOG_DIR.lstrip("/")
+    dest.mkdir(parents=True, exist_ok=True)
+    os.chmod(dest, 0o700)
+    for src in sorted(Path(log_dir).iterdir()):
+        if src.is_file():
+            _rewrite(dest / src.name, src.read_bytes())
+    for name, text in (extra or {}).items():
+        _rewrite(dest / name, text.encode())
+    return dest
+
+
+def _rewrite(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)

@@ -1,0 +1,114 @@
+"""Kickstart in and out: a kickstart file becomes an InstallPlan, and a plan becomes a kickstart.
+
+    load_kickstart(path) / parse_kickstart(text)  -> KickstartResult(plan, diagnostics)
+    dump_kickstart(plan)                           -> kickstart text (hashes only, no LUKS passphrase)
+
+Nothing here raises for bad input: every problem is a Diagnostic naming FILE:LINE.
+pykickstart is imported only inside these functions (the TUI's first paint must not pay for it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from installer.diagnostics import Diagnostic
+from installer.plan import InstallPlan, Origin
+from installer.product import Product, load_product
+
+
+@dataclass
+class KickstartResult:
+    plan: InstallPlan | None  # None only when errors prevent building it
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
+def load_kickstart(path: str | Path, *, product: Product | None = None) -> KickstartResult:
+    """Read and parse a kickstart file, following %include relative to it."""
+    from installer.kickstart_source import read_file
+
+    display = str(path)
+    try:
+        text, problem = read_file(path, display)
+    except Exception as exc:  # odd paths (embedded NUL, too long...) must not escape as tracebacks
+        return KickstartResult(None, [Diagnostic(f"cannot read: {exc}", Origin.kickstart(display, None))])
+    if problem is not None:
+        return KickstartResult(None, [problem])
+    return parse_kickstart(text, display, product=product)
+
+
+def parse_kickstart(text: str, filename: str = "ks.cfg", *, product: Product | None = None) -> KickstartResult:
+    """Parse kickstart text; `filename` names it in messages and anchors relative %include paths."""
+    try:
+        return _parse(text, filename, product)
+    except Exception as exc:  # a bug here must still come out as a message with the file name
+        return KickstartResult(None, [Diagnostic(f"internal error while reading the kickstart: "
+                                                 f"{type(exc).__name__}: {exc}", Origin.kickstart(filename, None))])
+
+
+def _parse(text: str, filename: str, product: Product | None) -> KickstartResult:
+    from installer import kickstart_parse
+    from installer.kickstart_plan import build_plan
+    from installer.kickstart_source import decode, expand
+
+    if isinstance(text, bytes):
+        decoded, problem = decode(text, filename)
+        if problem is not None:
+            return KickstartResult(None, [problem])
+        text = decoded
+    elif "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        return KickstartResult(None, [Diagnostic("not a text file", Origin.kickstart(filename, line))])
+    product = product or load_product()
+    source = expand(text, filename)
+    parsed = kickstart_parse.run(source, product.kickstart_version)
+    diagnostics = list(source.diagnostics) + parsed.diagnostics
+    if parsed.handler is None:
+        return KickstartResult(None, _unique(diagnostics))
+    plan, more = build_plan(parsed, product)
+    diagnostics += more
+    plan.source_file = filename
+    plan.source_text = text
+    return KickstartResult(plan, _unique(diagnostics))
+
+
+MAX_DIAGNOSTICS = 100
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each message once (pykickstart can report the same problem twice), at most MAX_DIAGNOSTICS."""
+    seen: set[tuple] = set()
+    unique = []
+    for d in diagnostics:
+        key = (d.message, d.origin, d.severity)
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    if len(unique) > MAX_DIAGNOSTICS:
+        rest = unique[MAX_DIAGNOSTICS:]
+        unique = unique[:MAX_DIAGNOSTICS]
+        n_errors = sum(d.is_error for d in rest)
+        file = unique[-1].origin.file if unique[-1].origin else None
+        unique.append(Diagnostic(f"{len(rest)} more messages not shown ({n_errors} errors)",
+                                 Origin.kickstart(file or "ks.cfg", None),
+                                 "error" if n_errors else "warning"))
+    return unique
+
+
+def dump_kickstart(plan: InstallPlan, *, product: Product | None = None) -> str:
+    """A kickstart that parses back to an equal plan; passwords only as hashes, never a LUKS passphrase."""
+    from installer.kickstart_write import write
+
+    return write(plan, product or load_product())

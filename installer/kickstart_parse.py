@@ -1,0 +1,345 @@
+"""Running pykickstart over expanded kickstart text, turning its errors into Diagnostics.
+
+This module imports pykickstart at the top: only import it from inside functions
+(installer.kickstart does), so the TUI's first paint does not pay for it.
+
+What azl-install implements is decided here: commands outside SUPPORTED are refused
+with `'cmd' is not supported by azl-install`, options outside their command's set are
+refused the same way, and harmless commands that change nothing become warnings.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from pykickstart.errors import KickstartError
+from pykickstart.parser import KickstartParser, PutBackIterator
+from pykickstart.version import makeVersion
+
+from installer.diagnostics import Diagnostic
+from installer.kickstart_source import Source
+from installer.plan import Origin
+
+_PBKDF = {"luks_version", "pbkdf", "pbkdf_memory", "pbkdf_time", "pbkdf_iterations", "cipher"}
+_DISK_FS = {"fstype", "fsopts", "label", "mkfsopts", "encrypted", "passphrase"}
+
+# command -> the option destinations (pykickstart's names) azl-install acts on.
+SUPPORTED: dict[str, frozenset[str]] = {
+    name: frozenset(dests) for name, dests in {
+        "autopart": {"encrypted", "passphrase", "type", "fstype", "nohome", "noboot", "noswap"} | _PBKDF,
+        "clearpart": {"type", "initAll", "disklabel", "drives", "devices"},
+        "ignoredisk": {"ignoredisk", "onlyuse"},
+        "zerombr": set(),
+        "reqpart": {"addBoot"},
+        "part": {"primOnly", "grow", "maxSizeMB", "disk", "recommended", "size"} | _DISK_FS | _PBKDF,
+        "partition": {"primOnly", "grow", "maxSizeMB", "disk", "recommended", "size"} | _DISK_FS | _PBKDF,
+        "volgroup": {"pesize"},
+        "logvol": {"grow", "maxSizeMB", "name", "percent", "recommended", "size", "vgname"} | _DISK_FS | _PBKDF,
+        "raid": {"device", "level", "fstype", "fsopts", "label", "encrypted", "passphrase"} | _PBKDF,
+        "btrfs": {"label", "dataLevel", "metaDataLevel", "subvol", "parent", "name"},
+        "url": {"url", "mirrorlist", "metalink", "proxy", "noverifyssl"},
+        "cdrom": set(),
+        "repo": {"name", "baseurl", "mirrorlist", "metalink", "cost", "includepkgs", "excludepkgs", "proxy",
+                 "noverifyssl", "install"},
+        "liveimg": {"url", "proxy", "noverifyssl", "checksum"},
+        "bootloader": {"appendLine", "location", "password", "isCrypted", "driveorder", "timeout", "bootDrive",
+                       "disabled"},
+        "network": {"bootProto", "device", "gateway", "hostname", "ip", "mtu", "nameserver", "netmask", "onboot",
+                    "noipv4", "noipv6", "ipv6", "activate", "nodefroute", "bondslaves", "bondopts", "vlanid",
+                    "ipv6gateway", "interfacename", "ipv4_dns_search", "ipv6_dns_search"},
+        "timezone": {"isUtc", "nontp", "ntpservers"},
+        "timesource": {"ntp_server", "ntp_pool", "ntp_disable"},
+        "lang": {"addsupport"},
+        "keyboard": {"vc_keymap", "x_layouts"},
+        "rootpw": {"isCrypted", "lock", "allow_ssh"},
+        "user": {"name", "groups", "password", "isCrypted", "homedir", "shell", "uid", "gid", "gecos", "lock"},
+        "sshkey": {"username"},
+        "selinux": {"selinux"},
+        "firewall": {"enabled", "ports", "trusts", "services", "remove_services", "use_system_defaults"},
+        "services": {"enabled", "disabled"},
+        "reboot": {"eject", "kexec"},
+        "poweroff": {"eject", "kexec"},
+        "halt": {"eject", "kexec"},
+        "shutdown": {"eject", "kexec"},
+        "text": {"nonInteractive"},
+        "cmdline": set(),
+        "graphical": {"nonInteractive"},
+        "eula": {"agreed"},
+        "skipx": set(),
+        "firstboot": {"firstboot"},
+        "mediacheck": set(),
+    }.items()
+}
+
+FINISH = ("reboot", "poweroff", "halt", "shutdown")
+DISPLAY = ("text", "cmdline", "graphical")
+ALIASES = {name: group for group in (FINISH, DISPLAY, ("part", "partition")) for name in group}
+
+# Commands accepted with a warning because they ask for nothing azl-install would do differently.
+HARMLESS = {
+    "skipx": "'skipx' has no effect: azl-install installs no graphical system",
+    "eula": "'eula' has no effect: Azure Linux has no license agreement to accept",
+    "mediacheck": "'mediacheck' has no effect: verify the medium from the boot menu instead",
+    "graphical": "'graphical' is treated as 'text': azl-install has no graphical interface",
+}
+
+# Sections pykickstart lets through that azl-install does not act on.
+REFUSED_SECTIONS = {"%addon", "%certificate"}
+IGNORED_SECTIONS = {"%anaconda": "'%anaconda' has no effect: it configures Anaconda's interface"}
+
+
+@dataclass
+class Record:
+    """A command line seen in the kickstart: its name, expanded line, tokens and the object pykickstart made."""
+
+    name: str
+    lineno: int
+    args: list[str]
+    obj: Any
+
+
+@dataclass
+class Parsed:
+    handler: Any
+    source: Source
+    records: list[Record] = field(default_factory=list)
+    sections: list[tuple[str, int, list[str]]] = field(default_factory=list)
+    package_lines: list[tuple[int, str]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def origin(self, lineno: int | None) -> Origin:
+        return self.source.origin(lineno)
+
+    def last(self, *names: str) -> Record | None:
+        for rec in reversed(self.records):
+            if rec.name in names:
+                return rec
+        return None
+
+    def seen(self, *names: str) -> bool:
+        return self.last(*names) is not None
+
+
+class _CountingIterator(PutBackIterator):
+    """PutBackIterator that knows the number of the line last handed out."""
+
+    def __init__(self, iterable):
+        super().__init__(iterable)
+        self.count = 0
+
+    def put(self, s):
+        super().put(s)
+        self.count -= 1
+
+    def next(self):
+        value = super().next()
+        self.count += 1
+        return value
+
+
+_LINE_PREFIX = re.compile(r"^(The following problem occurred on line \d+ of the kickstart file:|"
+                          r"There was a problem reading from line \d+ of the kickstart file)\s*", re.S)
+_ON_LINE = re.compile(r"\s+on line \d+")
+
+
+def clean_message(text: str) -> str:
+    text = _LINE_PREFIX.sub("", str(text)).strip()
+    text = _ON_LINE.sub("", text)
+    text = " ".join(text.split())
+    m = re.match(r"^Unknown command: (.+)$", text)
+    if m:
+        return f"unknown command '{m.group(1)}'"
+    m = re.match(r"^Unknown kickstart section: (.+)$", text)
+    if m:
+        return f"unknown section '{m.group(1)}'"
+    return text or "syntax error"
+
+
+_ARGPARSE = ("argument ", "unrecognized arguments", "the following arguments", "expected ", "invalid choice",
+             "one of the arguments", "not allowed with argument")
+
+
+def with_context(message: str, name: str | None) -> str:
+    """Name the command in argparse-style messages ("part: argument --size: invalid int value")."""
+    if name and message.startswith(_ARGPARSE):
+        return f"{name}: {message}"
+    return message
+
+
+class AzlParser(KickstartParser):
+    """KickstartParser that records the line of every command and section and never stops at the first error."""
+
+    def __init__(self, handler, parsed: Parsed):
+        self.parsed = parsed
+        self._iter: _CountingIterator | None = None
+        self._context: str | None = None
+        super().__init__(handler, followIncludes=False, errorsAreFatal=False)
+
+    # -- bookkeeping
+
+    @property
+    def current_line(self) -> int:
+        return self._iter.count if self._iter is not None else 0
+
+    def _diag(self, message: str, lineno: int | None, severity: str = "error") -> None:
+        self.parsed.diagnostics.append(Diagnostic(message, self.parsed.origin(lineno), severity))
+
+    def _warnings(self, caught: list, lineno: int | None) -> None:
+        for w in caught:
+            message = clean_message(str(w.message))
+            if "ntpservers" in message or "nontp" in message:
+                message = ("timezone --ntpservers/--nontp are deprecated; azl-install honours them, "
+                           "but prefer 'timesource --ntp-server' / 'timesource --ntp-disable'")
+            self._diag(message, lineno, "warning")
+
+    def readKickstartFromString(self, s, reset=True):
+        if reset:
+            self._reset()
+        self._iter = _CountingIterator(s.splitlines(True) + [""])
+        self._stateMachine(self._iter)
+
+    def _tryFunc(self, fn):
+        lineno = self.current_line
+        self._context = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                fn()
+            except KickstartError as exc:
+                self.errorsCount += 1
+                self._diag(with_context(clean_message(exc.message or str(exc)), self._context), lineno)
+            except Exception as exc:  # pykickstart raises plain exceptions on odd input too
+                self.errorsCount += 1
+                message = clean_message(str(exc)) if str(exc) else type(exc).__name__
+                self._diag(with_context(message, self._context), lineno)
+        self._warnings(caught, lineno)
+
+    # -- commands
+
+    def handleCommand(self, lineno, args):
+        name = args[0]
+        self._context = name
+        commands = self.handler.commands
+        if name in commands and name not in SUPPORTED:
+            self._diag(f"'{name}' is not supported by azl-install", lineno)
+            return None
+        refused = self._unsupported_options(name, args)
+        for opt in refused:
+            self._diag(f"'{name} {opt}' is not supported by azl-install", lineno)
+        if refused:
+            return None
+        obj = super().handleCommand(lineno, args)  # raises on syntax errors: _tryFunc reports them
+        if name in HARMLESS:
+            self._diag(HARMLESS[name], lineno, "warning")
+        prev = self.parsed.last(*ALIASES.get(name, (name,)))
+        single = obj is not None and obj is commands.get(name)
+        if single and prev is not None:
+            self._diag(f"'{name}' was already given at {self.parsed.origin(prev.lineno)}; this line replaces it",
+                       lineno, "warning")
+        self.parsed.records.append(Record(name, lineno, list(args), obj))
+        return obj
+
+    def _unsupported_options(self, name: str, args: list[str]) -> list[str]:
+        """The options on this line that azl-install would not act on, as written."""
+        allowed = SUPPORTED.get(name)
+        cmd = self.handler.commands.get(name)
+        op = getattr(cmd, "op", None)
+        if allowed is None or op is None:
+            return []
+        refused: list[str] = []
+        actions = getattr(op, "_option_string_actions", {})
+        for token in args[1:]:
+            if not token.startswith("--"):
+                continue
+            opt = token.split("=", 1)[0]
+            action = actions.get(opt)
+            if action is None:
+                matches = {actions[s] for s in actions if s.startswith(opt)}
+                action = matches.pop() if len(matches) == 1 else None
+            if action is not None and action.dest not in allowed and opt not in refused:
+                refused.append(opt)
+        return refused
+
+    # -- sections
+
+    def setupSections(self):
+        super().setupSections()
+        for name, section in list(self._sections.items()):
+            self._watch(name, section)
+
+    def _watch(self, name: str, section) -> None:
+        original_header = section.handleHeader
+
+        def handle_header(lineno, args, _orig=original_header, _name=name):
+            self._context = args[0] if args else _name
+            self.parsed.sections.append((_name, lineno, list(args)))
+            if _name in REFUSED_SECTIONS:
+                label = " ".join(args[:2]) if _name == "%addon" and len(args) > 1 else _name
+                self._diag(f"'{label}' is not supported by azl-install", lineno)
+            elif _name in IGNORED_SECTIONS:
+                self._diag(IGNORED_SECTIONS[_name], lineno, "warning")
+            return _orig(lineno, args)
+
+        section.handleHeader = handle_header
+        if name == "%packages":
+            original_line = section.handleLine
+
+            def handle_line(line, _orig=original_line):
+                self.parsed.package_lines.append((self.current_line, line.partition("#")[0].strip()))
+                return _orig(line)
+
+            section.handleLine = handle_line
+
+
+@functools.lru_cache(maxsize=4)
+def _prototype(version_name: str):
+    return makeVersion(version_name)
+
+
+def make_handler(version_name: str):
+    """A fresh handler; copying a prototype takes a third of the time of building one (its option parsers)."""
+    return copy.deepcopy(_prototype(version_name))
+
+
+def run(source: Source, version_name: str) -> Parsed:
+    """Parse expanded kickstart text; syntax errors become Diagnostics, parsing goes on where it can."""
+    try:
+        handler = make_handler(version_name)
+    except KickstartError as exc:
+        parsed = Parsed(handler=None, source=source)
+        parsed.diagnostics.append(Diagnostic(f"kickstart syntax {version_name} is unknown to pykickstart: "
+                                             f"{clean_message(exc.message)}", source.origin(None)))
+        return parsed
+    parsed = Parsed(handler=handler, source=source)
+    parser = AzlParser(handler, parsed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            parser.readKickstartFromString(source.text)
+        except KickstartError as exc:
+            line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else parser.current_line
+            message = clean_message(exc.message or str(exc))
+            unterminated = re.match(r"^Section (%\S+) does not end with %end\.?$", message)
+            if unterminated:
+                name = unterminated.group(1)
+                line = next((ln for sec, ln, _ in reversed(parsed.sections) if sec == name), line)
+                message = f"'{name}' section has no %end"
+            parsed.diagnostics.append(Diagnostic(message, source.origin(line)))
+        except ValueError as exc:  # shlex: "No closing quotation", "No escaped character"
+            parsed.diagnostics.append(Diagnostic(f"cannot split the line into words: {exc}",
+                                                 source.origin(parser.current_line)))
+        except RecursionError:
+            parsed.diagnostics.append(Diagnostic("kickstart is nested too deeply", source.origin(parser.current_line)))
+        except Exception as exc:  # last line of defence: a message with the line, never a traceback
+            parsed.diagnostics.append(Diagnostic(f"cannot parse: {type(exc).__name__}: {exc}",
+                                                 source.origin(parser.current_line)))
+    for w in caught:
+        parsed.diagnostics.append(Diagnostic(clean_message(str(w.message)), source.origin(parser.current_line),
+                                             "warning"))
+    return parsed
+

@@ -1,0 +1,162 @@
+"""Reading kickstart text safely and expanding %include into one text with a line map.
+
+Every line of the expanded text remembers the file and line it came from, so errors
+found later by pykickstart (which only sees the expanded text) name the right place.
+Nothing here raises for bad input: problems become Diagnostics.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from installer.diagnostics import Diagnostic
+from installer.plan import Origin
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_INCLUDE_DEPTH = 16
+
+
+@dataclass
+class Source:
+    """Expanded kickstart text; where[i] is the (file, line) of expanded line i + 1."""
+
+    lines: list[str] = field(default_factory=list)
+    where: list[tuple[str, int]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def origin(self, lineno: int | None) -> Origin:
+        """The origin of expanded line `lineno` (1-based); the last line's file when out of range."""
+        if not self.where:
+            return Origin.kickstart(self.files[0] if self.files else "ks.cfg", None)
+        if lineno is None or lineno < 1:
+            return Origin.kickstart(self.where[0][0], None)
+        if lineno > len(self.where):
+            file, last = self.where[-1]
+            return Origin.kickstart(file, last)
+        file, line = self.where[lineno - 1]
+        return Origin.kickstart(file, line)
+
+    def error(self, message: str, origin: Origin) -> None:
+        self.diagnostics.append(Diagnostic(message, origin))
+
+
+def read_file(path: str | Path, display: str) -> tuple[str | None, Diagnostic | None]:
+    """The text of a kickstart file, or a Diagnostic saying why it cannot be used."""
+
+    def fail(message: str, line: int | None = None) -> tuple[None, Diagnostic]:
+        return None, Diagnostic(message, Origin.kickstart(display, line))
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return fail(f"cannot read: {exc.strerror or exc}")
+    if stat.S_ISDIR(st.st_mode):
+        return fail("cannot read: is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        return fail("cannot read: not a regular file")
+    if st.st_size > MAX_BYTES:
+        return fail(f"cannot read: file is too large ({st.st_size} bytes; the limit is {MAX_BYTES} bytes)")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return fail(f"cannot read: {exc.strerror or exc}")
+    if len(data) > MAX_BYTES:
+        return fail(f"cannot read: file is too large (more than {MAX_BYTES} bytes)")
+    return decode(data, display)
+
+
+def decode(data: bytes, display: str) -> tuple[str | None, Diagnostic | None]:
+    """Kickstart bytes as text: UTF-8 without NUL bytes or other control characters."""
+    nul = data.find(b"\0")
+    if nul >= 0:
+        return None, Diagnostic("not a text file", Origin.kickstart(display, data.count(b"\n", 0, nul) + 1))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, Diagnostic(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", Origin.kickstart(display, line))
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    for i, line in enumerate(text.split("\n"), 1):
+        bad = next((c for c in line if (ord(c) < 32 and c not in "\t\r\f\v\x1b") or ord(c) == 127), None)
+        if bad is not None:
+            return None, Diagnostic(f"not a text file (control character 0x{ord(bad):02x})",
+                                    Origin.kickstart(display, i))
+    return text, None
+
+
+def expand(text: str, filename: str, *, base_dir: str | None = None) -> Source:
+    """Expand %include lines recursively (paths relative to the including file)."""
+    src = Source(files=[filename])
+    real = _real(filename) if base_dir is None else None
+    _expand_into(src, text, filename, base_dir if base_dir is not None else os.path.dirname(filename) or ".",
+                 [real] if real else [], 0)
+    return src
+
+
+def _real(path: str) -> str | None:
+    try:
+        return os.path.realpath(path) if os.path.exists(path) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: list[str], depth: int) -> None:
+    lines = text.splitlines(True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n"
+    for lineno, line in enumerate(lines, 1):
+        stripped = line.strip()
+        here = Origin.kickstart(filename, lineno)
+        if stripped.startswith("%ksappend"):
+            src.error("'%ksappend' is not supported by azl-install", here)
+            src.lines.append("\n")
+            src.where.append((filename, lineno))
+            continue
+        if not (stripped.startswith("%include") and stripped.split()[0] == "%include"):
+            src.lines.append(line)
+            src.where.append((filename, lineno))
+            continue
+        # The %include line itself is replaced by an empty line so counting stays simple.
+        src.lines.append("\n")
+        src.where.append((filename, lineno))
+        try:
+            args = shlex.split(stripped, comments=True)
+        except ValueError as exc:
+            src.error(f"cannot parse %include: {exc}", here)
+            continue
+        if len(args) != 2 or not args[1]:
+            src.error("%include needs exactly one file name", here)
+            continue
+        target = args[1]
+        if "://" in target:
+            src.error(f"cannot include '{target}': only local files can be included", here)
+            continue
+        path = target if os.path.isabs(target) else os.path.normpath(os.path.join(base_dir, target))
+        if depth + 1 > MAX_INCLUDE_DEPTH:
+            src.error(f"cannot include '{target}': includes nested more than {MAX_INCLUDE_DEPTH} deep", here)
+            continue
+        real = _real(path)
+        if real is not None and real in stack:
+            src.error(f"cannot include '{target}': it includes itself", here)
+            continue
+        body, problem = read_file(path, path)
+        if problem is not None:
+            if problem.message.startswith("cannot read: "):
+                reason = problem.message[len("cannot read: "):]
+                src.error(f"cannot include '{target}': {reason}", here)
+            else:
+                src.diagnostics.append(problem)
+            continue
+        src.files.append(path)
+        _expand_into(src, body, path, os.path.dirname(path) or ".", stack + ([real] if real else []), depth + 1)

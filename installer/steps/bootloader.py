@@ -1,0 +1,375 @@
+"""Bootloader: kernel command line, initramfs, GRUB and the EFI boot entry, done the
+way the target's distribution does them.
+
+- Fedora family (Azure Linux): /etc/kernel/cmdline, kernel-install (dracut + BLS
+  entries), grub2-mkconfig; on UEFI the signed shim + GRUB from the packages and an
+  efibootmgr entry (grub2-install would replace the signed binaries).
+- Debian family: GRUB_CMDLINE_LINUX in /etc/default/grub, update-initramfs,
+  grub-install, grub-mkconfig.
+UEFI installs also get the removable-media fallback (EFI/BOOT/BOOTX64.EFI) so the
+disk boots on firmware without a boot entry; BIOS installs put GRUB on every disk
+that holds /boot (each RAID1 member), so either disk boots alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from installer import chroot
+from installer.context import InstallContext, StepError
+from installer.steps import selinux
+
+TITLE = "Installing the bootloader"
+ESP = "/boot/efi"
+EFIVARS = "/sys/firmware/efi/efivars"
+PRESERVED_ARGS = ("console", "net.ifnames", "biosdevname", "nomodeset", "fips", "ipv6.disable")
+
+
+@dataclass
+class Node:
+    name: str
+    path: str
+    type: str
+    uuid: str | None = None
+    fstype: str | None = None
+    parents: list["Node"] = field(default_factory=list)  # what it is built on (lsblk -s children)
+
+    def walk(self):
+        yield self
+        for p in self.parents:
+            yield from p.walk()
+
+
+@dataclass
+class BootLayout:
+    root: Node | None = None
+    boot: Node | None = None
+    esp: Node | None = None
+    root_spec: str | None = None  # fs_spec of / in the target's fstab
+    root_flags: str | None = None  # btrfs subvolume
+    lvm: list[str] = field(default_factory=list)  # vg/lv of the root stack
+
+    def disks(self, node: Node | None) -> list[str]:
+        if node is None:
+            return []
+        return list(dict.fromkeys(n.path for n in node.walk() if n.type == "disk"))
+
+
+# ------------------------------------------------------------------ discovery
+def _lsblk(ctx: InstallContext, device: str) -> Node | None:
+    proc = ctx.run(["lsblk", "--json", "--inverse", "--output", "NAME,PATH,TYPE,UUID,FSTYPE", device],
+                   check=False)
+    try:
+        data = json.loads(proc.stdout or "{}")
+    except json.JSONDecodeError:
+        return None
+
+    def build(d: dict) -> Node:
+        return Node(d.get("name", ""), d.get("path") or f"/dev/{d.get('name')}", d.get("type", ""),
+                    d.get("uuid"), d.get("fstype"), [build(c) for c in d.get("children") or []])
+
+    devices = data.get("blockdevices") or []
+    return build(devices[0]) if devices else None
+
+
+def _source(ctx: InstallContext, mountpoint: str) -> str | None:
+    where = str(ctx.path(mountpoint)).rstrip("/") or "/"
+    proc = ctx.run(["findmnt", "--noheadings", "--raw", "--output", "SOURCE", "--mountpoint", where], check=False)
+    lines = (proc.stdout or "").split()
+    return lines[0].split("[", 1)[0] if lines else None
+
+
+def _fstab_root(ctx: InstallContext) -> tuple[str | None, str | None]:
+    path = chroot.resolve(ctx.target, "/etc/fstab")
+    if not path.exists():
+        return None, None
+    for line in path.read_text(errors="replace").splitlines():
+        words = line.split()
+        if len(words) >= 4 and not words[0].startswith("#") and words[1] == "/":
+            subvol = next((o.split("=", 1)[1] for o in words[3].split(",") if o.startswith("subvol=")), None)
+            return words[0], (f"subvol={subvol}" if subvol else None)
+    return None, None
+
+
+def discover(ctx: InstallContext) -> BootLayout:
+    layout = BootLayout()
+    root_dev = ctx.root_device or _source(ctx, "/")
+    layout.root = _lsblk(ctx, root_dev) if root_dev else None
+    boot_dev = _source(ctx, "/boot")
+    layout.boot = _lsblk(ctx, boot_dev) if boot_dev else layout.root
+    esp_dev = _source(ctx, ESP)
+    layout.esp = _lsblk(ctx, esp_dev) if esp_dev else None
+    layout.root_spec, layout.root_flags = _fstab_root(ctx)
+    if layout.root_spec is None and layout.root is not None and layout.root.uuid:
+        layout.root_spec = f"UUID={layout.root.uuid}"
+    if layout.root is not None:
+        for node in layout.root.walk():
+            if node.type == "lvm":
+                proc = ctx.run(["lvs", "--noheadings", "--options", "vg_name,lv_name", node.path], check=False)
+                words = (proc.stdout or "").split()
+                if len(words) == 2:
+                    layout.lvm.append(f"{words[0]}/{words[1]}")
+    return layout
+
+
+# ------------------------------------------------------------------ kernel command line
+def kernel_args(ctx: InstallContext, layout: BootLayout, fam: str) -> list[str]:
+    args: list[str] = []
+    if fam == "fedora":
+        if layout.root_spec:
+            args.append(f"root={layout.root_spec}")
+        args.append("ro")
+        if layout.root_flags:
+            args.append(f"rootflags={layout.root_flags}")
+        if layout.root is not None:
+            for node in layout.root.walk():
+                if node.type == "crypt":
+                    luks = next((p for p in node.parents if p.fstype == "crypto_LUKS" and p.uuid), None)
+                    if luks:
+                        args.append(f"rd.luks.uuid=luks-{luks.uuid}")
+            args += [f"rd.lvm.lv={lv}" for lv in layout.lvm]
+    args += _split(ctx.product.bootloader.get("append", ""))
+    args += _split(ctx.plan.bootloader.append)
+    args += ctx.kernel_args
+    have = {a.split("=", 1)[0] for a in args}
+    for word in _split(ctx.cmdline()):
+        key = word.split("=", 1)[0]
+        if key in PRESERVED_ARGS and (key == "console" or key not in have):
+            args.append(word)
+    return list(dict.fromkeys(args))
+
+
+def _split(text: str | None) -> list[str]:
+    return shlex.split(text) if text else []
+
+
+# ------------------------------------------------------------------ config files
+def default_grub_text(existing: str, values: dict[str, str]) -> str:
+    out, seen = [], set()
+    for line in existing.splitlines():
+        key = line.split("=", 1)[0].strip() if "=" in line and not line.lstrip().startswith("#") else None
+        if key in values:
+            if key not in seen:
+                out.append(f"{key}={values[key]}")
+                seen.add(key)
+            continue
+        out.append(line)
+    out += [f"{k}={v}" for k, v in values.items() if k not in seen]
+    return "\n".join(out) + "\n"
+
+
+def grub_values(ctx: InstallContext, args: list[str], fam: str) -> dict[str, str]:
+    boot = ctx.plan.bootloader
+    cmdline = [a for a in args if not a.startswith("root=") and a != "ro"] if fam == "fedora" else args
+    values = {"GRUB_CMDLINE_LINUX": _quote(" ".join(cmdline))}
+    if boot.timeout is not None:
+        values["GRUB_TIMEOUT"] = str(boot.timeout)
+    serial = next((a for a in args if a.startswith("console=ttyS")), None)
+    if serial:
+        port, _, speed = serial.split("=", 1)[1].partition(",")
+        unit = port.removeprefix("ttyS")
+        baud = "".join(ch for ch in speed if ch.isdigit()) or "115200"
+        values["GRUB_TERMINAL"] = '"serial console"'
+        values["GRUB_SERIAL_COMMAND"] = _quote(f"serial --unit={unit} --speed={baud}")
+    if fam == "fedora":
+        values["GRUB_ENABLE_BLSCFG"] = "true"
+    return values
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# ------------------------------------------------------------------ the step
+def describe(ctx: InstallContext) -> list[str]:
+    boot = ctx.plan.bootloader
+    firmware = ctx.machine.firmware
+    out = []
+    if boot.disabled:
+        out.append("no bootloader (bootloader --disabled)")
+    elif boot.location == "none":
+        out.append("write the boot configuration but install GRUB nowhere (bootloader --location=none)")
+    elif firmware == "uefi":
+        out.append(f"install GRUB for UEFI on the EFI system partition ({ESP}), with the removable-media "
+                   "fallback and an EFI boot entry")
+    else:
+        out.append("install GRUB for BIOS on the disk(s) holding /boot")
+    extra = " ".join(_split(ctx.product.bootloader.get("append", "")) + _split(boot.append))
+    out.append("kernel command line: root=UUID=... " + extra + (" selinux=0 (Fedora family)"
+               if ctx.plan.security.selinux == "disabled" else ""))
+    if boot.timeout is not None:
+        out.append(f"menu timeout {boot.timeout} s")
+    out.append("regenerate the initramfs (dracut or update-initramfs) so LUKS, LVM and RAID come up")
+    return out
+
+
+def apply(ctx: InstallContext) -> None:
+    boot = ctx.plan.bootloader
+    fam = chroot.family(ctx.target)
+    for arg in selinux.kernel_args(ctx):
+        if arg not in ctx.kernel_args:
+            ctx.kernel_args.append(arg)
+    layout = discover(ctx)
+    args = kernel_args(ctx, layout, fam)
+    ctx.info("kernel command line: " + " ".join(args))
+    if fam == "fedora":
+        ctx.write("/etc/kernel/cmdline", " ".join(args) + "\n", 0o644)
+    grub_default = chroot.resolve(ctx.target, "/etc/default/grub")
+    existing = grub_default.read_text(errors="replace") if grub_default.exists() else ""
+    ctx.write("/etc/default/grub", default_grub_text(existing, grub_values(ctx, args, fam)), 0o644)
+    _mdadm_conf(ctx, layout, fam)
+    _initramfs(ctx, fam)
+    if boot.disabled:
+        ctx.info("bootloader --disabled: no bootloader installed")
+        return
+    if boot.location != "none":
+        if ctx.machine.firmware == "uefi":
+            _install_uefi(ctx, layout, fam)
+        else:
+            _install_bios(ctx, layout)
+    _grub_config(ctx, fam)
+
+
+def _mdadm_conf(ctx: InstallContext, layout: BootLayout, fam: str) -> None:
+    arrays = [n for node in (layout.root, layout.boot) if node for n in node.walk() if n.type.startswith("raid")]
+    if not arrays:
+        return
+    conf = "/etc/mdadm/mdadm.conf" if fam == "debian" else "/etc/mdadm.conf"
+    host = chroot.resolve(ctx.target, conf)
+    existing = host.read_text(errors="replace") if host.exists() else ""
+    if "ARRAY" in existing:
+        return
+    proc = ctx.run(["mdadm", "--detail", "--scan"], check=False)
+    lines = [line for line in (proc.stdout or "").splitlines() if line.startswith("ARRAY")]
+    if lines:
+        ctx.write(conf, existing + "# RAID arrays found at install time (azl-install)\n" + "\n".join(lines) + "\n", 0o644)
+
+
+def _initramfs(ctx: InstallContext, fam: str) -> None:
+    kernels = chroot.kernels(ctx.target)
+    if not kernels:
+        ctx.warn("the target has no kernel: no initramfs or boot entries were made")
+        return
+    if fam == "fedora" and chroot.find_tool(ctx.target, "kernel-install"):
+        for kver in kernels:
+            ctx.run(["kernel-install", "add", kver, f"/lib/modules/{kver}/vmlinuz"], chroot=True)
+    elif chroot.find_tool(ctx.target, "dracut"):
+        for kver in kernels:
+            ctx.run(["dracut", "--force", f"/boot/initramfs-{kver}.img", kver], chroot=True)
+    elif chroot.find_tool(ctx.target, "update-initramfs"):
+        for kver in kernels:
+            exists = chroot.exists(ctx.target, f"/boot/initrd.img-{kver}")
+            ctx.run(["update-initramfs", "-u" if exists else "-c", "-k", kver], chroot=True)
+    else:
+        raise StepError("the target has no initramfs tool (kernel-install, dracut or update-initramfs)")
+
+
+def _grub_tool(ctx: InstallContext, *names: str) -> str:
+    tool = chroot.find_tool(ctx.target, *names)
+    if tool is None:
+        raise StepError(f"the target has no {' or '.join(names)}: install GRUB in the payload "
+                        "(grub2-tools / grub-common) or use bootloader --location=none")
+    return os.path.basename(tool)
+
+
+def _efivars_writable() -> bool:
+    return os.path.isdir(EFIVARS) and os.access(EFIVARS, os.W_OK) and "efivarfs" in _mount_types(EFIVARS)
+
+
+def _mount_types(path: str) -> str:
+    try:
+        for line in Path("/proc/self/mounts").read_text().splitlines():
+            words = line.split()
+            if len(words) > 3 and words[1] == path and "rw" in words[3].split(","):
+                return words[2]
+    except OSError:
+        pass
+    return ""
+
+
+def _install_uefi(ctx: InstallContext, layout: BootLayout, fam: str) -> None:
+    if not chroot.resolve(ctx.target, ESP).is_dir():
+        raise StepError(f"UEFI install without an EFI system partition mounted at {ESP}")
+    bootloader_id = chroot.os_release(ctx.target).get("ID") or ctx.product.os_release_id
+    shim = f"{ESP}/EFI/{bootloader_id}/shimx64.efi"
+    if fam == "fedora" and chroot.exists(ctx.target, shim):
+        _grub_stub(ctx, layout, bootloader_id)
+        _fallback_from_packages(ctx, bootloader_id)
+        loader = shim
+    else:
+        grub_install = _grub_tool(ctx, "grub2-install", "grub-install")
+        common = [grub_install, "--target=x86_64-efi", f"--efi-directory={ESP}", "--no-nvram"]
+        ctx.run([*common, f"--bootloader-id={bootloader_id}"], chroot=True)
+        ctx.run([*common, "--removable"], chroot=True)
+        loader = f"{ESP}/EFI/{bootloader_id}/grubx64.efi"
+    if _efivars_writable() and not ctx.dry_run:
+        _efi_entry(ctx, layout, loader)
+    else:
+        ctx.info("EFI variables are not writable here: no boot entry made; the disk boots through "
+                 "EFI/BOOT/BOOTX64.EFI")
+
+
+def _grub_stub(ctx: InstallContext, layout: BootLayout, bootloader_id: str) -> None:
+    """The signed GRUB reads EFI/<id>/grub.cfg: point it at the real one under /boot."""
+    boot = layout.boot
+    separate = layout.boot is not layout.root
+    if boot is None or not boot.uuid:
+        return
+    prefix = "($dev)/grub2" if separate else "($dev)/boot/grub2"
+    ctx.write(f"{ESP}/EFI/{bootloader_id}/grub.cfg",
+              f"search --no-floppy --fs-uuid --set=dev {boot.uuid}\nset prefix={prefix}\nexport $prefix\n"
+              "configfile $prefix/grub.cfg\n", 0o700)
+
+
+def _fallback_from_packages(ctx: InstallContext, bootloader_id: str) -> None:
+    if chroot.exists(ctx.target, f"{ESP}/EFI/BOOT/BOOTX64.EFI"):
+        return
+    ctx.warn(f"the payload's shim has no EFI/BOOT/BOOTX64.EFI fallback; install shim-x64 fully "
+             f"(only EFI/{bootloader_id} is present)")
+
+
+def _efi_entry(ctx: InstallContext, layout: BootLayout, loader: str) -> None:
+    if layout.esp is None:
+        ctx.warn(f"cannot find the device of {ESP}: no EFI boot entry made")
+        return
+    part = layout.esp
+    disk = next((n for n in part.walk() if n.type == "disk"), None)
+    number = _partition_number(part.name)
+    if disk is None or number is None:
+        ctx.warn(f"{part.path} is not a plain disk partition: no EFI boot entry made")
+        return
+    label = ctx.product.name
+    path = "\\" + loader.removeprefix(ESP).lstrip("/").replace("/", "\\")
+    ctx.run(["efibootmgr", "--quiet", "--create", "--disk", disk.path, "--part", str(number),
+             "--label", label, "--loader", path], check=False)
+
+
+def _partition_number(name: str) -> int | None:
+    try:
+        return int(Path(f"/sys/class/block/{name}/partition").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _install_bios(ctx: InstallContext, layout: BootLayout) -> None:
+    grub_install = _grub_tool(ctx, "grub2-install", "grub-install")
+    disks = ctx.boot_disks or layout.disks(layout.boot)
+    if ctx.plan.bootloader.boot_drive and not ctx.boot_disks and len(disks) <= 1:
+        disk = ctx.machine.disk(ctx.plan.bootloader.boot_drive)
+        disks = [disk.path] if disk else disks
+    if not disks:
+        raise StepError("cannot tell which disk holds /boot: GRUB was not installed")
+    for disk in disks:
+        ctx.run([grub_install, "--target=i386-pc", disk], chroot=True)
+    ctx.info("GRUB installed on " + ", ".join(disks))
+
+
+def _grub_config(ctx: InstallContext, fam: str) -> None:
+    mkconfig = _grub_tool(ctx, "grub2-mkconfig", "grub-mkconfig")
+    out = "/boot/grub2/grub.cfg" if mkconfig.startswith("grub2") else "/boot/grub/grub.cfg"
+    chroot.resolve(ctx.target, os.path.dirname(out)).mkdir(parents=True, exist_ok=True)
+    ctx.run([mkconfig, "-o", out], chroot=True)

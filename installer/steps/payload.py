@@ -1,0 +1,132 @@
+"""Engine step: install the software (dnf from repositories, or a liveimg image)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from installer import repos
+from installer.events import Log, Progress, RateLimiter
+
+TITLE = "Installing software"
+STEP = "payload"
+SOURCES_DIR = Path("/run/install/sources")
+
+
+class PayloadError(Exception):
+    """The payload failed; the message is one paragraph for the user (shown with the log tail)."""
+
+
+def summary(plan, product) -> list[str]:
+    """Lines for the pre-install summary: the source, and loud warnings about unverified packages."""
+    p = plan.payload
+    if p.liveimg is not None:
+        lines = [f"Software: live image {p.liveimg.url}"]
+        if not p.liveimg.checksum:
+            lines.append("WARNING: the live image has no --checksum; its integrity is not verified.")
+        if p.liveimg.noverifyssl:
+            lines.append("WARNING: --noverifyssl: the image server's TLS certificate is not checked.")
+        return lines
+    try:
+        specs = repos.resolve(p, product)
+    except repos.RepositoryError as e:
+        return [f"Software: ERROR: {e}"]
+    lines = ["Software: " + ", ".join(f"{s.name} ({s.where})" for s in specs)]
+    for s in repos.unverified(specs):
+        lines.append(f"WARNING: GPG signature checking is OFF for repository {s.name}: packages from "
+                     "it are installed without verification.")
+    return lines
+
+
+def apply(ctx) -> None:
+    plan, target = ctx.plan, Path(ctx.target)
+    events = RateLimiter(ctx.events, interval=0.1)
+    payload = plan.payload
+
+    def warn(message: str) -> None:
+        ctx.log.warning("%s", message)
+        ctx.events(Log(level="warning", message=message, step=STEP))
+
+    for line in summary(plan, ctx.product)[1:]:
+        if line.startswith("WARNING"):
+            warn(line[len("WARNING: "):])
+
+    if ctx.dry_run:
+        for line in summary(plan, ctx.product)[:1]:
+            ctx.log.info("dry run: %s", line)
+            ctx.events(Log(level="info", message=f"would install: {line}", step=STEP))
+        return
+
+    if payload.liveimg is not None:
+        _liveimg(ctx, target, events)
+    else:
+        _dnf(ctx, target, events, warn)
+
+
+def _liveimg(ctx, target: Path, events) -> None:
+    from installer.payload_liveimg import LiveImageError, LiveImageInstaller
+
+    image = ctx.plan.payload.liveimg
+
+    def progress(done: int, total: int | None) -> None:
+        events(Progress(step=STEP, done=done, total=total or max(done, 1), unit="bytes",
+                        item=image.url, bytes_done=done, bytes_total=total))
+
+    try:
+        LiveImageInstaller(image, target, log=ctx.log, progress=progress).run()
+    except LiveImageError as e:
+        raise PayloadError(str(e)) from None
+
+
+def _dnf(ctx, target: Path, events, warn) -> None:
+    from installer.payload_dnf import DnfError, DnfPayload
+
+    payload = ctx.plan.payload
+    mounted: list[Path] = []
+
+    def progress(state) -> None:
+        item = state.item if state.phase != "downloading" else f"downloading {state.item}"
+        events(Progress(step=STEP, done=state.done, total=max(state.total, 1), unit="packages",
+                        item=item, bytes_done=state.bytes_done if state.bytes_total else None,
+                        bytes_total=state.bytes_total))
+
+    try:
+        if payload.source is not None and repos.is_device_source(payload.source.baseurl):
+            payload = _with_mounted_source(ctx, payload, mounted)
+        DnfPayload(payload, ctx.product, target, log=ctx.log, progress=progress, warn=warn).run()
+    except DnfError as e:
+        raise PayloadError(str(e)) from None
+    finally:
+        for mnt in reversed(mounted):
+            subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def _with_mounted_source(ctx, payload, mounted: list[Path]):
+    """hd:/nfs: sources are mounted read-only and used as file:// repositories."""
+    import copy
+
+    from installer.payload_dnf import DnfError
+
+    kind, dev, path, opts = repos.parse_device_source(payload.source.baseurl)
+    mnt = SOURCES_DIR / "inst.repo"
+    mnt.mkdir(parents=True, exist_ok=True)
+    if kind == "hd":
+        cmd = ["mount", "-o", "ro", dev if dev.startswith("/dev/") else _findfs(dev), str(mnt)]
+    else:
+        cmd = ["mount", "-t", "nfs", "-o", ",".join(filter(None, ["ro", opts])), f"{dev}:{path}", str(mnt)]
+        path = "/"
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    ctx.log.info("mount: %s -> %d %s", " ".join(cmd), proc.returncode, proc.stderr.strip())
+    if proc.returncode != 0:
+        raise DnfError(f"The installation source {payload.source.baseurl} cannot be mounted: "
+                       f"{proc.stderr.strip() or 'mount failed'}. Nothing was installed.")
+    mounted.append(mnt)
+    new = copy.deepcopy(payload)
+    new.source.baseurl = "file://" + str(mnt / path.lstrip("/"))
+    return new
+
+
+def _findfs(spec: str) -> str:
+    found = shutil.which("findfs") and subprocess.run(["findfs", spec], capture_output=True, text=True)
+    return found.stdout.strip() if found and found.returncode == 0 else spec

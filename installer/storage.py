@@ -1,0 +1,1047 @@
+"""Storage through blivet: plan a layout, preview its actions, apply them, mount the target, tear down.
+
+This is the only module of the installer that imports blivet. One planning
+function (`_Layout`) maps the plan's storage section onto blivet devices; it runs
+on sparse files shaped like the Machine's disks for a preview (no root, no disk
+touched), and on the real disks for apply, so the preview lists the very actions
+that apply executes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import blivet
+from blivet import deviceaction
+from blivet.callbacks import callbacks as blivet_callbacks
+from blivet.devices import DiskFile, LUKSDevice, PartitionDevice
+from blivet.errors import StorageError
+from blivet.formats import get_format
+from blivet.formats.luks import LUKS2PBKDFArgs
+from blivet.partitioning import do_partitioning, grow_lvm
+from blivet.size import Size
+
+from installer import mounts
+from installer.diagnostics import Diagnostic, PlanError
+from installer.events import EventSink, Log, Progress, discard
+from installer.machine import Disk, Machine, human_size
+from installer.plan import Encryption, InstallPlan, Origin
+from installer.product import Product, load_product
+from installer.storage_fstab import (CrypttabEntry, FstabEntry, fstab_entry, mount_order_key, render_crypttab,
+                                     render_fstab)
+from installer.storage_layout import LayoutRequest, autopart_requests, minimum_mib, platform_requests
+
+STEP = "storage"
+MiB = 1024**2
+
+# blkid names (as in Machine profiles) -> blivet format names
+_BLKID_TO_BLIVET = {
+    "crypto_LUKS": "luks", "LVM2_member": "lvmpv", "linux_raid_member": "mdmember",
+    "swap": "swap", "vfat": "vfat", "ext2": "ext2", "ext3": "ext3", "ext4": "ext4", "xfs": "xfs",
+    "btrfs": "btrfs", "ntfs": "ntfs", "iso9660": "iso9660",
+}
+_ESP_GUID = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+_LINUX_FORMATS = {"ext2", "ext3", "ext4", "xfs", "btrfs", "swap", "lvmpv", "mdmember", "luks", "biosboot"}
+_FS_FOR_MOUNT = {"efi": "vfat"}
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass
+class StoragePreview:
+    """What apply would do, computed by blivet on sparse files: nothing real was touched."""
+
+    actions: list[str]
+    tree: list[dict[str, Any]]
+    fstab: str
+    crypttab: str
+    changed_disks: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def tree_text(self) -> str:
+        lines: list[str] = []
+
+        def walk(node: dict[str, Any], depth: int) -> None:
+            lines.append("  " * depth + node["text"])
+            for child in node.get("children", []):
+                walk(child, depth + 1)
+
+        for node in self.tree:
+            walk(node, 0)
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"actions": list(self.actions), "tree": self.tree, "fstab": self.fstab,
+                "crypttab": self.crypttab, "changed_disks": list(self.changed_disks)}
+
+
+@dataclass
+class MountedTarget:
+    """The installed system's storage, created and mounted under `root`."""
+
+    root: str
+    mounts: list[str]
+    api_mounts: list[str]
+    swaps: list[str]
+    fstab: str
+    crypttab: str
+    actions: list[str]
+    kernel_args: list[str]  # rd.luks.uuid=, rd.lvm.lv=, rd.md.uuid= the boot loader needs for /
+    root_device: str
+    boot_disks: list[str] = field(default_factory=list)
+    blivet: Any = field(default=None, repr=False)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _error(message: str, origin: Origin | None, fld: str = "storage") -> PlanError:
+    return PlanError([Diagnostic(message, origin, field=fld)])
+
+
+def _luks_args(enc: Encryption | None, product: Product, for_apply: bool, origin: Origin | None) -> dict[str, Any]:
+    enc = enc or Encryption()
+    if for_apply and not enc.passphrase:
+        raise _error("encryption needs a passphrase (--passphrase)", origin)
+    pbkdf = enc.pbkdf or product.storage.get("pbkdf", "argon2id")
+    args: dict[str, Any] = {
+        "luks_version": enc.luks_version or product.storage.get("luks_version", "luks2"),
+        "pbkdf_args": LUKS2PBKDFArgs(type=pbkdf, max_memory_kb=enc.pbkdf_memory or 0,
+                                     iterations=enc.pbkdf_iterations or 0, time_ms=enc.pbkdf_time or 0),
+    }
+    if enc.passphrase:
+        args["passphrase"] = enc.passphrase.reveal()
+    if enc.cipher:
+        args["cipher"] = enc.cipher
+    return args
+
+
+def _fmt_args(label: str | None, fsoptions: str | None, mkfsoptions: str | None) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if label:
+        args["label"] = label
+    if fsoptions:
+        args["mountopts"] = fsoptions
+    if mkfsoptions:
+        args["create_options"] = mkfsoptions
+    return args
+
+
+def _fstype_for(mountpoint: str, fstype: str | None, product: Product) -> str:
+    if fstype:
+        return "efi" if (fstype in ("vfat", "efi") and mountpoint == product.storage.get("esp_mountpoint", "/boot/efi")) else fstype
+    if mountpoint == product.storage.get("esp_mountpoint", "/boot/efi"):
+        return "efi"
+    return product.storage.get("fstype", "xfs")
+
+
+def _size(mib: int | None, default_mib: int) -> Size:
+    return Size(f"{mib if mib is not None else default_mib} MiB")
+
+
+def resolve_disks(plan: InstallPlan, machine: Machine) -> tuple[list[Disk], list[Diagnostic]]:
+    """The disks the plan may change (never the live medium), and problems naming disks."""
+    st = plan.storage
+    diags: list[Diagnostic] = []
+
+    def find(spec: str, what: str, origin: Origin | None) -> Disk | None:
+        disk = machine.disk(spec)
+        if disk is None:
+            diags.append(Diagnostic(f"{what}: no disk {spec!r} on this machine "
+                                    f"(disks: {', '.join(d.name for d in machine.disks) or 'none'})", origin, field=what))
+        elif disk.is_live_medium:
+            diags.append(Diagnostic(f"{what}: {disk.name} is the installation medium and cannot be used", origin,
+                                    field=what))
+            return None
+        elif disk.readonly:
+            diags.append(Diagnostic(f"{what}: {disk.name} is read-only", origin, field=what))
+            return None
+        return disk
+
+    ignored = {d.name for s in st.ignored_disks if (d := machine.disk(s)) is not None}
+    if st.selected_disks:
+        chosen = [d for s in st.selected_disks if (d := find(s, "ignoredisk --only-use", st.origin_of("selected_disks")))]
+    else:
+        chosen = [d for d in machine.target_disks if d.name not in ignored]
+    names = {d.name for d in chosen}
+    for spec in st.clearpart.drives:
+        d = find(spec, "clearpart --drives", st.clearpart.origin_of("drives"))
+        if d is not None and d.name not in names:
+            diags.append(Diagnostic(f"clearpart --drives: {d.name} is not among the disks in use "
+                                    f"({', '.join(sorted(names)) or 'none'})", st.clearpart.origin_of("drives"),
+                                    field="clearpart"))
+    for req in st.partitions:
+        if req.ondisk:
+            d = find(req.ondisk, "part --ondisk", req.origin)
+            if d is not None and d.name not in names:
+                diags.append(Diagnostic(f"part --ondisk: {d.name} is not among the disks in use "
+                                        f"({', '.join(sorted(names)) or 'none'})", req.origin, field="ondisk"))
+    if not chosen and not diags:
+        diags.append(Diagnostic("no disk to install on", st.origin_of("selected_disks"), field="disks"))
+    return chosen, diags
+
+
+# ---------------------------------------------------------------- the layout, mapped onto blivet
+
+class _Layout:
+    """Schedules the plan's storage onto a Blivet whose devicetree holds the machine's disks."""
+
+    def __init__(self, b: Any, plan: InstallPlan, machine: Machine, product: Product, disks: dict[str, Any],
+                 for_apply: bool):
+        self.b = b
+        self.plan = plan
+        self.st = plan.storage
+        self.machine = machine
+        self.product = product
+        self.disks = disks  # machine disk name -> blivet disk device, in machine order
+        self.for_apply = for_apply
+        self.encrypted_parts: list[tuple[Any, str, dict[str, Any], str | None]] = []
+        self.members: dict[str, Any] = {}  # pv.X / raid.X / btrfs.X -> blivet device
+        self.disklabel = self.st.clearpart.disklabel or product.storage.get("disklabel", "gpt")
+        self._boot: Any = None
+
+    # -- clearing
+    def clear(self) -> None:
+        cp = self.st.clearpart
+        origin = cp.origin_of("mode") or self.st.origin_of("clearpart")
+        mode = "all" if self.st.confirmed_clear else cp.mode
+        drives = {self.machine.disk(s).name for s in cp.drives if self.machine.disk(s)} if cp.drives else set(self.disks)
+        wanted_parts = {p[5:] if p.startswith("/dev/") else p for p in cp.partitions}
+        for name, disk in self.disks.items():
+            covered = name in drives
+            label = disk.format.type == "disklabel"
+            parts = [c for c in disk.children if isinstance(c, PartitionDevice)]
+            if covered and mode == "all":
+                for part in parts:
+                    self._remove(part, origin)
+                self._new_label(disk)
+                continue
+            if covered and mode in ("linux", "list"):
+                for part in parts:
+                    if part.is_extended:
+                        continue
+                    fmt = part.format.type
+                    if (mode == "linux" and (fmt in _LINUX_FORMATS or part.format.linux_native)) or \
+                            (mode == "list" and part.name in wanted_parts):
+                        self._remove(part, origin)
+                self.b.remove_empty_extended_partitions()
+            if not label:
+                if disk.format.type is None and not disk.children:
+                    self._new_label(disk)  # blank disk: nothing to lose
+                elif (self.st.zerombr or cp.initlabel) and covered:
+                    self._new_label(disk)
+            elif cp.initlabel and covered and not [c for c in disk.children if isinstance(c, PartitionDevice)]:
+                self._new_label(disk)
+
+    def _remove(self, device: Any, origin: Origin | None) -> None:
+        selected = set(self.disks)
+        for dep in self.b.devicetree.get_dependent_devices(device):
+            outside = sorted({d.name for d in dep.disks} - selected)
+            if outside:
+                raise _error(f"cannot clear {device.name}: {dep.name} ({dep.type}) also lives on "
+                             f"{', '.join(outside)}, which is not selected", origin)
+        self.b.recursive_remove(device)
+
+    def _new_label(self, disk: Any) -> None:
+        self.b.format_device(disk, get_format("disklabel", device=disk.path, label_type=self.disklabel))
+
+    # -- requests
+    def usable_disks(self) -> list[Any]:
+        return [d for d in self.disks.values() if d.format.type == "disklabel" and d.format.supported]
+
+    def boot_disk(self, needed_mib: int = 0) -> Any:
+        """The boot loader's disk: bootloader --boot-drive, else the first usable disk with room for
+        the firmware and /boot partitions (a full first disk left alone by clearpart is skipped)."""
+        usable = self.usable_disks()
+        drive = self.plan.bootloader.boot_drive
+        if drive and (d := self.machine.disk(drive)) is not None and d.name in self.disks:
+            return self.disks[d.name]
+        if not usable:
+            raise _error("none of the selected disks can hold partitions (clear them with clearpart or zerombr)",
+                         self.st.clearpart.origin_of("mode"))
+        if needed_mib:
+            free = self.b.get_free_space(disks=usable)
+            for disk in usable:
+                if int(free.get(disk.name, (Size(0),))[0]) >= (needed_mib + 2) * MiB:
+                    return disk
+        return usable[0]
+
+    def boot_label(self, boot: Any) -> str:
+        return boot.format.label_type if boot.format.type == "disklabel" else self.disklabel
+
+    def _partition(self, *, size: Size, fmt_type: str, parents: list[Any], mountpoint: str | None = None,
+                   grow: bool = False, maxsize: Size | None = None, fmt_args: dict[str, Any] | None = None,
+                   weight: int = 0, primary: bool = False, encryption: dict[str, Any] | None = None,
+                   origin: Origin | None = None) -> Any:
+        if encryption is not None:
+            inner_type, inner_args, inner_mount = fmt_type, dict(fmt_args or {}), mountpoint
+            fmt_type, fmt_args, mountpoint = "luks", encryption, None
+        kwargs: dict[str, Any] = dict(size=size, grow=grow, parents=parents, fmt_type=fmt_type,
+                                      fmt_args=dict(fmt_args or {}), weight=weight, primary=primary)
+        if maxsize is not None:
+            kwargs["maxsize"] = maxsize
+        if mountpoint:
+            kwargs["mountpoint"] = mountpoint
+        try:
+            part = self.b.new_partition(**kwargs)
+            self.b.create_device(part)
+        except (StorageError, ValueError) as exc:
+            raise _error(f"cannot create partition: {exc}", origin) from exc
+        if encryption is not None:
+            self.encrypted_parts.append((part, inner_type, inner_args, inner_mount))
+        return part
+
+    def _open_encrypted(self) -> dict[Any, Any]:
+        """After partitioning: a LUKS device on each encrypted partition, holding the real format."""
+        opened = {}
+        for part, fmt_type, fmt_args, mountpoint in self.encrypted_parts:
+            fmt = get_format(fmt_type, mountpoint=mountpoint, **fmt_args)
+            luks = LUKSDevice(f"luks-{part.name}", fmt=fmt, parents=[part])
+            self.b.create_device(luks)
+            opened[part] = luks
+        self.encrypted_parts = []
+        return opened
+
+    def schedule(self) -> None:
+        self.clear()
+        if self.st.autopart is not None:
+            self._autopart()
+        else:
+            self._custom()
+        self._check_root()
+
+    def _check_space(self, needed_mib: int, origin: Origin | None) -> None:
+        usable = self.usable_disks()
+        free = self.b.get_free_space(disks=usable)
+        per_disk = {name: int(pair[0]) for name, pair in free.items()}
+        available = sum(per_disk.values())
+        if needed_mib * MiB > available:
+            detail = ", ".join(f"{n}: {human_size(v)} free" for n, v in per_disk.items())
+            raise _error(f"not enough disk space: the layout needs at least {human_size(needed_mib * MiB)}, "
+                         f"the selected disks have {human_size(available)} ({detail or 'no usable disk'})", origin)
+
+    def _partitioning_failed(self, exc: Exception, needed_mib: int, origin: Origin | None) -> PlanError:
+        usable = self.usable_disks()
+        free = self.b.get_free_space(disks=usable)
+        available = sum(int(pair[0]) for pair in free.values())
+        return _error(f"cannot fit the layout on the selected disks ({exc}): it needs at least "
+                      f"{human_size(needed_mib * MiB)}, {human_size(available)} is free", origin)
+
+    def _do_partitioning(self, needed_mib: int, origin: Origin | None) -> dict[Any, Any]:
+        try:
+            do_partitioning(self.b, boot_disk=self._boot)
+        except (StorageError, ValueError) as exc:
+            raise self._partitioning_failed(exc, needed_mib, origin) from exc
+        return self._open_encrypted()
+
+    def _autopart(self) -> None:
+        ap = self.st.autopart
+        origin = ap.origins.get("scheme") or next(iter(ap.origins.values()), None) or self.st.origin_of("autopart")
+        machine = self.machine
+        sp = self.product.storage
+        boot = self.boot_disk(int(sp.get("esp_size_mib", 600)) + (0 if ap.noboot else int(sp.get("boot_size_mib", 1024))))
+        self._boot = boot
+        requests = autopart_requests(sp, firmware=machine.firmware, memory=machine.memory,
+                                     scheme=ap.scheme, fstype=ap.fstype, nohome=ap.nohome, noswap=ap.noswap,
+                                     noboot=ap.noboot, disklabel=self.boot_label(boot))
+        self._check_space(minimum_mib(requests), origin)
+        enc = _luks_args(ap.encryption, self.product, self.for_apply, origin) if ap.encrypted else None
+        disks = self.usable_disks()
+        containers = []
+        for req in requests:
+            if req.where == "partition":
+                on = [boot] if req.role in ("platform", "boot") else disks
+                self._partition(size=_size(req.size_mib, 0), fmt_type=req.fstype, parents=on,
+                                mountpoint=req.mountpoint, grow=req.grow,
+                                maxsize=_size(req.maxsize_mib, 0) if req.maxsize_mib else None,
+                                weight=req.weight, encryption=enc if req.role not in ("platform", "boot") else None,
+                                origin=origin)
+        container_reqs = [r for r in requests if r.where in ("lv", "subvolume")]
+        if container_reqs:
+            member_fmt = "lvmpv" if ap.scheme == "lvm" else "btrfs"
+            free = self.b.get_free_space(disks=disks)
+            roomy = [d for d in disks if int(free.get(d.name, (Size(0),))[0]) >= 1024 * MiB] or disks[:1]
+            for disk in roomy:
+                containers.append(self._partition(size=Size("500 MiB") if member_fmt == "lvmpv" else Size("1 GiB"),
+                                                  fmt_type=member_fmt, parents=[disk], grow=True,
+                                                  encryption=enc, origin=origin))
+        opened = self._do_partitioning(minimum_mib(requests), origin)
+        members = [opened.get(p, p) for p in containers]
+        if ap.scheme == "lvm" and container_reqs:
+            vgname = self.product.storage.get("vgname", "azl")
+            if vgname in self.b.names:
+                vgname = self.b.unique_device_name(vgname)
+            vg = self.b.new_vg(parents=members, name=vgname)
+            self.b.create_device(vg)
+            for req in container_reqs:
+                self._lv(vg, req.role if req.role != "root" else "root", req, origin)
+            grow_lvm(self.b)
+        elif ap.scheme == "btrfs" and container_reqs:
+            vol = self.b.new_btrfs(parents=members, name=self.product.storage.get("vgname", "azl"))
+            self.b.create_device(vol)
+            for req in container_reqs:
+                sub = self.b.new_btrfs_sub_volume(parents=[vol], name=req.role, mountpoint=req.mountpoint)
+                self.b.create_device(sub)
+
+    def _lv(self, vg: Any, name: str, req: LayoutRequest, origin: Origin | None) -> None:
+        kwargs: dict[str, Any] = dict(parents=[vg], name=name, size=_size(req.size_mib, 0), grow=req.grow,
+                                      fmt_type=req.fstype)
+        if req.maxsize_mib:
+            kwargs["maxsize"] = _size(req.maxsize_mib, 0)
+        if req.mountpoint:
+            kwargs["mountpoint"] = req.mountpoint
+        try:
+            lv = self.b.new_lv(**kwargs)
+            self.b.create_device(lv)
+        except (StorageError, ValueError) as exc:
+            raise _error(f"cannot create logical volume {name}: {exc}", origin) from exc
+
+    # -- explicit part / volgroup / logvol / raid / btrfs
+    def _custom(self) -> None:
+        st = self.st
+        sp = self.product.storage
+        boot = self.boot_disk(int(sp.get("esp_size_mib", 600)) + int(sp.get("boot_size_mib", 1024))) \
+            if (st.partitions or st.reqpart) else None
+        self._boot = boot
+        needed = 0
+        first_origin = st.origins.get("reqpart") or (st.partitions[0].origin if st.partitions else None)
+        if st.reqpart:
+            reqs = platform_requests(self.machine.firmware, sp, self.boot_label(boot))
+            if st.reqpart_add_boot:
+                from installer.storage_layout import boot_request
+                reqs.append(boot_request(self.product.storage))
+            for req in reqs:
+                needed += req.size_mib
+                self._partition(size=_size(req.size_mib, 0), fmt_type=req.fstype, parents=[boot],
+                                mountpoint=req.mountpoint, weight=req.weight, origin=st.origin_of("reqpart"))
+        member_parts: dict[str, Any] = {}
+        for req in st.partitions:
+            mp = req.mountpoint
+            parents = [self.disks[self.machine.disk(req.ondisk).name]] if req.ondisk else self.usable_disks()
+            fmt_args = _fmt_args(req.label, req.fsoptions, req.mkfsoptions)
+            mountpoint = None
+            weight = 0
+            if mp == "swap":
+                fmt = "swap"
+                size_mib = req.size_mib
+                if req.recommended or size_mib is None:
+                    from installer.storage_layout import recommended_swap_mib
+                    size_mib = recommended_swap_mib(self.machine.memory)
+            elif mp == "biosboot":
+                fmt, size_mib, weight = "biosboot", req.size_mib or 1, 5000
+            elif mp.startswith("pv."):
+                fmt, size_mib = "lvmpv", req.size_mib
+            elif mp.startswith("raid."):
+                fmt, size_mib = "mdmember", req.size_mib
+            elif mp.startswith("btrfs."):
+                fmt, size_mib = "btrfs", req.size_mib
+            elif mp.startswith("/"):
+                fmt = _fstype_for(mp, req.fstype, self.product)
+                size_mib, mountpoint = req.size_mib, mp
+                weight = 5000 if fmt == "efi" else (2000 if mp == "/boot" else 0)
+            else:
+                raise _error(f"part: unsupported mount point {mp!r}", req.origin)
+            if req.grow and size_mib is None:
+                size_mib = 1
+            size_mib = size_mib if size_mib is not None else 1024
+            needed += size_mib
+            enc = _luks_args(req.encryption, self.product, self.for_apply, req.origin) if req.encrypted else None
+            part = self._partition(size=_size(size_mib, 0), fmt_type=fmt, parents=parents, mountpoint=mountpoint,
+                                   grow=req.grow, maxsize=_size(req.maxsize_mib, 0) if req.maxsize_mib else None,
+                                   fmt_args=fmt_args, weight=weight, primary=req.asprimary, encryption=enc,
+                                   origin=req.origin)
+            if mp.startswith(("pv.", "raid.", "btrfs.")):
+                if mp in member_parts:
+                    raise _error(f"part: {mp} is defined twice", req.origin)
+                member_parts[mp] = part
+        if st.partitions or st.reqpart:
+            self._check_space(0, first_origin)
+            opened = self._do_partitioning(needed, first_origin)
+            self.members = {k: opened.get(v, v) for k, v in member_parts.items()}
+        self._raids()
+        self._volgroups()
+        self._btrfs()
+
+    def _member(self, ref: str, origin: Origin | None, kind: str) -> Any:
+        if ref not in self.members:
+            raise _error(f"{kind}: {ref} is not defined by a part line", origin)
+        device = self.members.pop(ref)
+        return device
+
+    def _raids(self) -> None:
+        for req in self.st.raids:
+            level = req.level.lower()
+            level = level if level.startswith("raid") else f"raid{level}"
+            if level not in ("raid0", "raid1", "raid4", "raid5", "raid6", "raid10"):
+                raise _error(f"raid: level {req.level} is not supported", req.origin)
+            members = [self._member(m, req.origin, "raid") for m in req.members]
+            mp = req.mountpoint
+            enc = _luks_args(req.encryption, self.product, self.for_apply, req.origin) if req.encrypted else None
+            if mp.startswith("pv."):
+                fmt_type, mountpoint = "lvmpv", None
+            elif mp == "swap":
+                fmt_type, mountpoint = "swap", None
+            elif mp.startswith("/"):
+                fmt_type, mountpoint = _fstype_for(mp, req.fstype, self.product), mp
+            else:
+                raise _error(f"raid: unsupported mount point {mp!r}", req.origin)
+            fmt_args = _fmt_args(req.label, req.fsoptions, None)
+            name = req.device.rsplit("/", 1)[-1]
+            try:
+                if enc is not None:
+                    array = self.b.new_mdarray(name=name, level=level, parents=members, total_devices=len(members),
+                                               member_devices=len(members), fmt_type="luks", fmt_args=enc)
+                else:
+                    array = self.b.new_mdarray(name=name, level=level, parents=members, total_devices=len(members),
+                                               member_devices=len(members), fmt_type=fmt_type,
+                                               mountpoint=mountpoint, fmt_args=fmt_args)
+                self.b.create_device(array)
+                device = array
+                if enc is not None:
+                    device = LUKSDevice(f"luks-{name}", parents=[array],
+                                        fmt=get_format(fmt_type, mountpoint=mountpoint, **fmt_args))
+                    self.b.create_device(device)
+            except (StorageError, ValueError) as exc:
+                raise _error(f"raid {req.device}: {exc}", req.origin) from exc
+            if mp.startswith("pv."):
+                self.members[mp] = device
+
+    def _volgroups(self) -> None:
+        vgs: dict[str, Any] = {}
+        for req in self.st.volgroups:
+            pvs = [self._member(p, req.origin, "volgroup") for p in req.physvols]
+            if not pvs:
+                raise _error(f"volgroup {req.name}: no physical volumes", req.origin)
+            kwargs: dict[str, Any] = dict(parents=pvs, name=req.name)
+            if req.pesize_kib:
+                kwargs["pe_size"] = Size(f"{req.pesize_kib} KiB")
+            try:
+                vg = self.b.new_vg(**kwargs)
+                self.b.create_device(vg)
+            except (StorageError, ValueError) as exc:
+                raise _error(f"volgroup {req.name}: {exc}", req.origin) from exc
+            vgs[req.name] = vg
+        for req in self.st.logvols:
+            vg = vgs.get(req.vgname)
+            if vg is None:
+                raise _error(f"logvol {req.name}: no volume group {req.vgname!r}", req.origin)
+            mp = req.mountpoint
+            if mp == "swap":
+                fmt_type, mountpoint = "swap", None
+            elif mp.startswith("/"):
+                fmt_type, mountpoint = _fstype_for(mp, req.fstype, self.product), mp
+            else:
+                raise _error(f"logvol: unsupported mount point {mp!r}", req.origin)
+            size_mib = req.size_mib
+            if mp == "swap" and (req.recommended or size_mib is None):
+                from installer.storage_layout import recommended_swap_mib
+                size_mib = recommended_swap_mib(self.machine.memory)
+            fmt_args = _fmt_args(req.label, req.fsoptions, req.mkfsoptions)
+            kwargs = dict(parents=[vg], name=req.name, grow=req.grow)
+            if req.percent:
+                kwargs["percent"] = req.percent
+            else:
+                kwargs["size"] = _size(size_mib, 1 if req.grow else 1024)
+            if req.maxsize_mib:
+                kwargs["maxsize"] = _size(req.maxsize_mib, 0)
+            enc = _luks_args(req.encryption, self.product, self.for_apply, req.origin) if req.encrypted else None
+            if "size" in kwargs and kwargs["size"] > vg.free_space:
+                raise _error(f"logvol {req.name}: needs {human_size(int(kwargs['size']))}, volume group {vg.name} "
+                             f"has {human_size(max(int(vg.free_space), 0))} free of {human_size(int(vg.size))}",
+                             req.origin)
+            try:
+                if enc is not None:
+                    lv = self.b.new_lv(fmt_type="luks", fmt_args=enc, **kwargs)
+                    self.b.create_device(lv)
+                    self.b.create_device(LUKSDevice(f"luks-{vg.name}-{req.name}", parents=[lv],
+                                                    fmt=get_format(fmt_type, mountpoint=mountpoint, **fmt_args)))
+                else:
+                    lv = self.b.new_lv(fmt_type=fmt_type, mountpoint=mountpoint, fmt_args=fmt_args, **kwargs)
+                    self.b.create_device(lv)
+            except (StorageError, ValueError) as exc:
+                raise _error(f"logvol {req.name}: {exc}", req.origin) from exc
+        if self.st.logvols:
+            try:
+                grow_lvm(self.b)
+            except (StorageError, ValueError) as exc:
+                raise _error(f"logical volumes do not fit their volume groups: {exc}", self.st.logvols[0].origin) from exc
+            for vg in vgs.values():
+                if vg.free_space < 0:
+                    raise _error(f"volume group {vg.name}: the logical volumes need more than its "
+                                 f"{human_size(int(vg.size))}", self.st.logvols[0].origin)
+
+    def _btrfs(self) -> None:
+        volumes: dict[str, Any] = {}
+        for req in [r for r in self.st.btrfs if not r.subvol]:
+            members = [self._member(m, req.origin, "btrfs") for m in req.members]
+            kwargs: dict[str, Any] = dict(parents=members, mountpoint=req.mountpoint)
+            if req.name:
+                kwargs["name"] = req.name
+            if req.data_level:
+                kwargs["data_level"] = req.data_level
+            if req.metadata_level:
+                kwargs["metadata_level"] = req.metadata_level
+            if req.label:
+                kwargs["fmt_args"] = {"label": req.label}
+            try:
+                vol = self.b.new_btrfs(**kwargs)
+                self.b.create_device(vol)
+            except (StorageError, ValueError) as exc:
+                raise _error(f"btrfs: {exc}", req.origin) from exc
+            for key in (req.name, req.label, req.mountpoint):
+                if key:
+                    volumes[key] = vol
+        for req in [r for r in self.st.btrfs if r.subvol]:
+            vol = volumes.get(req.parent or "")
+            if vol is None:
+                raise _error(f"btrfs subvolume {req.name}: no btrfs volume {req.parent!r}", req.origin)
+            try:
+                sub = self.b.new_btrfs_sub_volume(parents=[vol], name=req.name or (req.mountpoint or "").strip("/"),
+                                                  mountpoint=req.mountpoint)
+                self.b.create_device(sub)
+            except (StorageError, ValueError) as exc:
+                raise _error(f"btrfs subvolume {req.name}: {exc}", req.origin) from exc
+
+    def _check_root(self) -> None:
+        roots = [d for d in self.b.devices if getattr(d.format, "mountpoint", None) == "/"]
+        if not roots:
+            raise _error("the layout has no / (root) filesystem", self.st.origin_of("partitions"))
+        leftovers = sorted(self.members)
+        if leftovers:
+            first = self.st.partitions[0].origin if self.st.partitions else None
+            raise _error(f"{', '.join(leftovers)} defined but not used by raid, volgroup or btrfs", first)
+
+
+# ---------------------------------------------------------------- preview on sparse files
+
+def _sfdisk_script(disk: Disk, path: str) -> str:
+    sector = 512
+    sep = "p" if path[-1].isdigit() else ""
+    lines = ["label: " + ("dos" if disk.ptable in ("dos", "msdos") else "gpt")]
+    for p in sorted(disk.partitions, key=lambda p: p.number):
+        ptype = p.parttype or ("83" if disk.ptable in ("dos", "msdos") else "0fc63daf-8483-4772-8e79-3d69d8477de4")
+        if ptype.lower().startswith("0x"):
+            ptype = ptype[2:]
+        lines.append(f"{path}{sep}{p.number}: start={p.start // sector}, size={p.size // sector}, type={ptype}")
+    return "\n".join(lines) + "\n"
+
+
+class PreviewUnavailable(RuntimeError):
+    """The preview cannot model this machine here (e.g. no filesystem for its largest disk's image)."""
+
+
+def _image_dir(machine: Machine) -> str:
+    """A temporary directory whose filesystem holds sparse files as large as the largest disk.
+
+    ext4 caps files at 16 TiB; tmpfs does not. Directories under /dev are unusable: blivet derives
+    partition names from paths and strips a leading /dev/."""
+    largest = max((d.size for d in machine.disks), default=0)
+    candidates = [None, os.environ.get("XDG_RUNTIME_DIR"), f"/run/user/{os.getuid()}", "/var/tmp"]
+    for base in candidates:
+        if base is not None and not os.path.isdir(base):
+            continue
+        directory = tempfile.mkdtemp(prefix="azl-preview-", dir=base)
+        probe = os.path.join(directory, ".probe")
+        try:
+            with open(probe, "wb") as fh:
+                fh.truncate(largest)
+            os.unlink(probe)
+            return directory
+        except OSError:
+            shutil.rmtree(directory, ignore_errors=True)
+    raise PreviewUnavailable(f"no temporary filesystem here can hold a sparse image of {human_size(largest)} "
+                             "(set TMPDIR to a tmpfs, xfs or btrfs directory)")
+
+
+def _image_path(directory: str, disk: Disk) -> str:
+    return os.path.join(directory, disk.name.replace("/", "!"))
+
+
+def _make_sparse_disk(directory: str, disk: Disk) -> str:
+    path = _image_path(directory, disk)
+    with open(path, "wb") as fh:
+        fh.truncate(disk.size)
+    if disk.ptable and disk.partitions:
+        proc = subprocess.run(["sfdisk", "--no-reread", "--no-tell-kernel", "-q", path],
+                              input=_sfdisk_script(disk, path), capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"sfdisk could not recreate the partitions of {disk.name}: {proc.stderr.strip()}")
+    elif disk.ptable:
+        proc = subprocess.run(["sfdisk", "-q", path], input=_sfdisk_script(disk, path), capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"sfdisk could not write a partition table on {disk.name}: {proc.stderr.strip()}")
+    return path
+
+
+def _existing_format(p: Any, machine_part: Any, path: str) -> Any:
+    kind = _BLKID_TO_BLIVET.get(machine_part.fstype or "")
+    if kind == "vfat" and (machine_part.parttype or "").lower() == _ESP_GUID:
+        kind = "efi"
+    kwargs: dict[str, Any] = {"device": path, "exists": True}
+    if machine_part.uuid:
+        kwargs["uuid"] = machine_part.uuid
+    if machine_part.label and kind not in (None, "lvmpv", "mdmember", "luks", "swap"):
+        kwargs["label"] = machine_part.label
+    return get_format(kind, **kwargs)
+
+
+def _populate_from_files(b: Any, machine: Machine, disks: list[Disk], directory: str) -> dict[str, Any]:
+    """DiskFile devices shaped like the machine's disks; existing partitions recreated with sfdisk."""
+    devices: dict[str, Any] = {}
+    for disk in disks:
+        path = _make_sparse_disk(directory, disk)
+        dev = DiskFile(path)
+        b.devicetree._add_device(dev)  # public in practice: blivet's own tests add DiskFiles this way (3.7-3.14)
+        if disk.ptable:
+            dev.format = get_format("disklabel", device=dev.path, exists=True)
+            by_number = {p.number: p for p in disk.partitions}
+            for pp in dev.format.partitions:
+                if pp.number < 1 or not pp.path:
+                    continue
+                part = PartitionDevice(os.path.basename(pp.path), exists=True, parents=[dev])
+                recorded = by_number.get(pp.number)
+                if recorded is not None:
+                    part.format = _existing_format(part, recorded, part.path)
+                b.devicetree._add_device(part)
+        elif disk.fstype:
+            dev.format = get_format(_BLKID_TO_BLIVET.get(disk.fstype), device=dev.path, exists=True)
+        devices[disk.name] = dev
+    return devices
+
+
+def _describe_device(dev: Any, devroot: str) -> str:
+    kinds = {"disk": "disk", "partition": "partition", "luks/dm-crypt": "LUKS", "lvmvg": "LVM VG",
+             "lvmlv": "LVM LV", "mdarray": "RAID", "btrfs volume": "btrfs volume",
+             "btrfs subvolume": "btrfs subvolume"}
+    kind = kinds.get(dev.type, dev.type)
+    text = f"{dev.name} ({kind}"
+    if dev.type == "mdarray":
+        text += f" {dev.level}"
+    if dev.type not in ("btrfs subvolume",):
+        text += f", {dev.size.human_readable()}" if hasattr(dev.size, "human_readable") else f", {dev.size}"
+    text += ")"
+    fmt = dev.format
+    if fmt.type:
+        name = fmt.type
+        if fmt.type == "disklabel":
+            name = fmt.label_type
+        elif fmt.type == "luks":
+            name = getattr(fmt, "luks_version", None) or "luks"
+        text += f" {name}"
+        if getattr(fmt, "mountpoint", None):
+            text += f" {fmt.mountpoint}"
+        if not fmt.exists and fmt.type != "disklabel":
+            text += " [new]"
+        elif fmt.exists and not dev.exists:
+            pass
+    if dev.exists and dev.type == "partition":
+        text += " [kept]"
+    return text
+
+
+def _tree(b: Any, disks: dict[str, Any], devroot: str) -> list[dict[str, Any]]:
+    seen: set[int] = set()
+
+    def node(dev: Any) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": dev.name, "type": dev.type, "text": _describe_device(dev, devroot)}
+        if dev.id in seen:
+            entry["text"] += " (see above)"
+            return entry
+        seen.add(dev.id)
+        kids = sorted(dev.children, key=lambda c: (getattr(c, "parted_partition", None) and
+                                                     c.parted_partition.geometry.start) or 0)
+        entry["children"] = [node(c) for c in kids]
+        return entry
+
+    return [node(d) for d in disks.values()]
+
+
+def _describe_action(action: Any) -> str:
+    dev = action.device
+    verb = "destroy" if action.is_destroy else "create" if action.is_create else action.type_string.lower()
+    kinds = {"partition": "partition", "luks/dm-crypt": "LUKS device", "lvmvg": "volume group",
+             "lvmlv": "logical volume", "mdarray": "RAID array", "btrfs volume": "btrfs volume",
+             "btrfs subvolume": "btrfs subvolume", "disk": "disk"}
+    if action.is_format:
+        fmt = action.format
+        name = fmt.type or "signatures"
+        if fmt.type == "disklabel":
+            name = f"{fmt.label_type} partition table"
+        elif fmt.type == "luks":
+            name = getattr(fmt, "luks_version", None) or "luks"
+        text = f"{verb} format {name} on {dev.name}"
+        if getattr(fmt, "mountpoint", None) and action.is_create:
+            text += f" ({fmt.mountpoint})"
+        return text
+    text = f"{verb} {kinds.get(dev.type, dev.type)} {dev.name}"
+    if action.is_create:
+        extra = [str(dev.size)]
+        if dev.type == "mdarray":
+            extra.insert(0, str(dev.level))
+        text += f" ({', '.join(extra)})"
+    return text
+
+
+def _fstab_entries(b: Any, uuid_of: Callable[[Any], str]) -> tuple[list[FstabEntry], list[CrypttabEntry]]:
+    fstab: list[FstabEntry] = []
+    crypttab: list[CrypttabEntry] = []
+    for dev in b.devices:
+        fmt = dev.format
+        mp = getattr(fmt, "mountpoint", None)
+        if fmt.type == "swap":
+            fstab.append(fstab_entry(f"UUID={uuid_of(dev)}", None, "swap"))
+        elif mp and fmt.type:
+            options = getattr(fmt, "mountopts", "") or None
+            if dev.type == "btrfs subvolume":
+                spec = f"UUID={uuid_of(dev.volume)}"
+                sub = f"subvol={dev.name}"
+                options = options if options and "subvol=" in options else ",".join(x for x in (sub, options) if x)
+            else:
+                spec = f"UUID={uuid_of(dev)}"
+            fstab.append(fstab_entry(spec, mp, fmt.type, options))
+        if dev.type == "luks/dm-crypt":
+            backing = dev.slave if hasattr(dev, "slave") else dev.parents[0]
+            uuid = uuid_of(backing)
+            crypttab.append(CrypttabEntry(f"luks-{uuid}", f"UUID={uuid}", "none"))
+    return fstab, crypttab
+
+
+def _changed_disks(actions: list[Any]) -> list[str]:
+    names: set[str] = set()
+    for a in actions:
+        for disk in a.device.disks:
+            names.add(disk.name)
+    return sorted(names)
+
+
+@contextlib.contextmanager
+def host_tools_not_required() -> Any:
+    """Shim: a preview plans for the target machine, whose live environment has every storage tool;
+    the host running the preview may lack some (a container has no btrfs module). blivet checks the
+    host's tools when an action is created (DeviceAction._check_device_dependencies, unchanged from
+    3.7 to 3.14); that check is skipped while previewing. apply keeps it."""
+    cls = deviceaction.DeviceAction
+    original = cls.__dict__.get("_check_device_dependencies")
+    if original is None:
+        yield
+        return
+    cls._check_device_dependencies = lambda self: None
+    try:
+        yield
+    finally:
+        cls._check_device_dependencies = original
+
+
+def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None = None) -> StoragePreview:
+    """The actions, device tree and fstab/crypttab apply would produce, computed by blivet on sparse files."""
+    import time
+    started = time.monotonic()
+    product = product or load_product(plan.product)
+    chosen, diags = resolve_disks(plan, machine)
+    if diags:
+        raise PlanError(diags)
+    directory = _image_dir(machine)
+    try:
+        b = blivet.Blivet()
+        disks = _populate_from_files(b, machine, chosen, directory)
+        with host_tools_not_required():
+            _Layout(b, plan, machine, product, disks, for_apply=False).schedule()
+        # the order ActionList.process() executes in (prune + sort; process itself needs device-mapper)
+        b.devicetree.actions.prune()
+        b.devicetree.actions.sort()
+        actions = list(b.devicetree.actions.find())
+        fstab, crypttab = _fstab_entries(b, lambda dev: f"<{_describe_new(dev)}>")
+        return StoragePreview(
+            actions=[_describe_action(a) for a in actions],
+            tree=_tree(b, disks, directory),
+            fstab=render_fstab(fstab),
+            crypttab=render_crypttab(crypttab),
+            changed_disks=_changed_disks(actions),
+            seconds=time.monotonic() - started,
+        )
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _describe_new(dev: Any) -> str:
+    return dev.format.uuid if dev.format.exists and dev.format.uuid else f"new:{dev.name}"
+
+
+# ---------------------------------------------------------------- apply on real disks (root, inside the VM)
+
+def _blkid_uuid(path: str) -> str:
+    proc = subprocess.run(["blkid", "-p", "-s", "UUID", "-o", "value", path], capture_output=True, text=True)
+    uuid = proc.stdout.strip()
+    if not uuid:
+        proc = subprocess.run(["blkid", "-s", "UUID", "-o", "value", path], capture_output=True, text=True)
+        uuid = proc.stdout.strip()
+    if not uuid:
+        raise RuntimeError(f"no UUID found on {path}")
+    return uuid
+
+
+def _root_kernel_args(b: Any, uuid_of: Callable[[Any], str]) -> tuple[list[str], str]:
+    root = next(d for d in b.devices if getattr(d.format, "mountpoint", None) == "/")
+    args: list[str] = []
+    for dev in [root] + list(root.ancestors):
+        if dev.type == "luks/dm-crypt":
+            args.append(f"rd.luks.uuid=luks-{uuid_of(dev.parents[0])}")
+        elif dev.type == "lvmlv":
+            args.append(f"rd.lvm.lv={dev.vg.name}/{dev.lvname}")
+        elif dev.type == "mdarray" and getattr(dev, "mdadm_format_uuid", None):
+            args.append(f"rd.md.uuid={dev.mdadm_format_uuid}")
+    seen: list[str] = []
+    for a in args:
+        if a not in seen:
+            seen.append(a)
+    return seen, root.path
+
+
+def create_storage(plan: InstallPlan, machine: Machine, product: Product | None = None,
+                   target_root: str = "/mnt/sysroot", events: EventSink = discard) -> MountedTarget:
+    """Create the layout on the real disks (root): one Progress event per blivet action. Nothing is mounted."""
+    product = product or load_product(plan.product)
+    chosen, diags = resolve_disks(plan, machine)
+    if diags:
+        raise PlanError(diags)
+    mounts.unmount_all(target_root)
+    b = blivet.Blivet()
+    b.exclusive_disks = [d.name for d in chosen]
+    b.ignored_disks = [d.name for d in machine.disks if d.is_live_medium]
+    b.reset()
+    disks = {}
+    for d in chosen:
+        dev = b.devicetree.get_device_by_name(d.name)
+        if dev is None:
+            raise _error(f"disk {d.name} is not visible to blivet", None)
+        disks[d.name] = dev
+    _Layout(b, plan, machine, product, disks, for_apply=True).schedule()
+    b.devicetree.actions.prune()
+    total = len(b.devicetree.actions.find())
+    done: list[str] = []
+
+    def executed(action: Any, **_kw: Any) -> None:
+        text = _describe_action(action)
+        done.append(text)
+        events(Progress(step=STEP, done=len(done), total=total, unit="actions", item=text))
+
+    blivet_callbacks.action_executed.add(executed)
+    try:
+        events(Progress(step=STEP, done=0, total=total, unit="actions", item="start"))
+        b.do_it()
+        uuids: dict[int, str] = {}
+
+        def uuid_of(dev: Any) -> str:
+            if dev.id not in uuids:
+                uuids[dev.id] = _blkid_uuid(dev.path)
+            return uuids[dev.id]
+
+        fstab, crypttab = _fstab_entries(b, uuid_of)
+        kernel_args, root_path = _root_kernel_args(b, uuid_of)
+        return MountedTarget(root=target_root, mounts=[], api_mounts=[], swaps=[], fstab=render_fstab(fstab),
+                             crypttab=render_crypttab(crypttab), actions=done, kernel_args=kernel_args,
+                             root_device=root_path, boot_disks=_boot_disks(b), blivet=b)
+    except BaseException:
+        _deactivate(b)
+        raise
+    finally:
+        blivet_callbacks.action_executed.remove(executed)
+
+
+def _boot_disks(b: Any) -> list[str]:
+    """Whole disks under /boot (or / without /boot): every member of a RAID1 gets the boot loader."""
+    by_mount = {getattr(d.format, "mountpoint", None): d for d in b.devices}
+    dev = by_mount.get("/boot") or by_mount.get("/")
+    if dev is None:
+        return []
+    return sorted({f"/dev/{disk.name}" for disk in dev.disks})
+
+
+def mount_target(target: MountedTarget, events: EventSink = discard) -> MountedTarget:
+    """Mount the created filesystems under target.root in mountpoint order, API filesystems, swap on."""
+    b = target.blivet
+    try:
+        specs = []
+        for dev in b.devices:
+            fmt = dev.format
+            mp = getattr(fmt, "mountpoint", None)
+            if fmt.type == "swap":
+                dev.setup()
+                mounts.swapon(dev.path)
+                target.swaps.append(dev.path)
+            elif mp and fmt.type:
+                dev.setup()
+                options = getattr(fmt, "mountopts", "") or "defaults"
+                fstype = _FS_FOR_MOUNT.get(fmt.type, fmt.type)
+                path = dev.volume.path if dev.type == "btrfs subvolume" else dev.path
+                if dev.type == "btrfs subvolume" and "subvol=" not in options:
+                    options = f"subvol={dev.name}" + ("" if options == "defaults" else "," + options)
+                specs.append(mounts.MountSpec(path, mp, fstype, options))
+        target.mounts = mounts.mount_filesystems(specs, target.root)
+        target.api_mounts = mounts.mount_api_filesystems(target.root)
+    except BaseException:
+        try:
+            teardown(target)
+        except Exception:  # noqa: BLE001 - the first error is the one to report
+            pass
+        raise
+    events(Log(step="mount", message=f"mounted {len(target.mounts)} filesystems under {target.root}"))
+    return target
+
+
+def apply_storage(plan: InstallPlan, machine: Machine, product: Product | None = None,
+                  target_root: str = "/mnt/sysroot", events: EventSink = discard) -> MountedTarget:
+    """Create the layout on the real disks (root), mount it under target_root, turn swap on."""
+    return mount_target(create_storage(plan, machine, product, target_root, events), events)
+
+
+def write_fstab(target: MountedTarget) -> None:
+    """/etc/fstab (by UUID) and /etc/crypttab into the target."""
+    etc = os.path.join(target.root, "etc")
+    os.makedirs(etc, exist_ok=True)
+    with open(os.path.join(etc, "fstab"), "w") as fh:
+        fh.write(target.fstab)
+    crypttab = os.path.join(etc, "crypttab")
+    if target.crypttab:
+        with open(crypttab, "w") as fh:
+            fh.write(target.crypttab)
+        os.chmod(crypttab, 0o600)
+
+
+def _deactivate(b: Any) -> None:
+    try:
+        b.devicetree.teardown_all()
+    except Exception:  # noqa: BLE001 - best effort while failing
+        pass
+
+
+def teardown(target: MountedTarget) -> None:
+    """Unmount the target in reverse, swap off, deactivate VGs, close LUKS, stop md arrays."""
+    errors: list[str] = []
+    for swap in reversed(target.swaps):
+        if swap in mounts.active_swaps() or os.path.realpath(swap) in mounts.active_swaps():
+            try:
+                mounts.swapoff(swap)
+            except mounts.MountError as exc:
+                errors.append(str(exc))
+    try:
+        mounts.unmount_all(target.root)
+    except mounts.MountError as exc:
+        errors.append(str(exc))
+    if target.blivet is not None:
+        try:
+            target.blivet.devicetree.teardown_all()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"teardown: {exc}")
+    target.mounts, target.api_mounts, target.swaps = [], [], []
+    if errors:
+        raise RuntimeError("; ".join(errors))
+
+
+def unmount_all(target_root: str) -> list[str]:
+    return mounts.unmount_all(target_root)

@@ -1,0 +1,52 @@
+"""Semantic validation of an InstallPlan against a Machine: pure, no root, no disk access.
+
+`validate()` returns every problem found, each tied to the kickstart line (or TUI
+field) it comes from. Checks are grouped by area in installer/validate_*.py.
+"""
+
+from __future__ import annotations
+
+from installer.diagnostics import Diagnostic
+from installer.machine import Machine
+from installer.plan import InstallPlan
+from installer.product import Product, load_product
+from installer.validate_accounts import check_accounts
+from installer.validate_common import Report
+from installer.validate_network import check_network
+from installer.validate_payload import check_payload
+from installer.validate_storage import check_storage
+from installer.validate_system import check_system
+
+
+def validate(plan: InstallPlan, machine: Machine | None = None, product: Product | str | None = None) -> list[Diagnostic]:
+    if product is None:
+        product = load_product(plan.product or "azurelinux-4.0")
+    elif isinstance(product, str):
+        product = load_product(product)
+    report = Report(plan)
+    if plan.product and plan.product != product.id:
+        report.warning(f"the plan is for {plan.product}, validated against {product.id}", plan.origin_of("product"))
+    report.area = "storage"
+    check_storage(plan, machine, product, report)
+    report.area = "payload"
+    check_payload(plan, product, report)
+    report.area = "network"
+    check_network(plan, machine, report)
+    report.area = "accounts"
+    check_accounts(plan, report)
+    check_system(plan, report)
+    return sort_diagnostics(report.diagnostics)
+
+
+def sort_diagnostics(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """By file, then line (file-level messages first), keeping the order of checks within a line."""
+
+    def key(d: Diagnostic):
+        o = d.origin
+        return (o.file or "" if o else "", (o.line or 0) if o else 0)
+
+    return sorted(diags, key=key)
+
+
+def is_valid(diags: list[Diagnostic]) -> bool:
+    return not any(d.is_error for d in diags)

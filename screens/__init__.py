@@ -1,0 +1,1 @@
+"""The Textual TUI of azl-install: a hub and spokes editing one InstallPlan."""

@@ -1,0 +1,205 @@
+"""The installer App: holds the plan, the machine and the product; screens edit the plan."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from installer.machine import Machine
+from installer.plan import InstallPlan
+from installer.product import Product
+from installer.status import AreaStatus, hub_status
+from screens import backend
+from screens.console import MIN_HEIGHT, MIN_WIDTH, install_console_policy, key_display, wants_ansi_theme
+
+
+class ValidationDone(Message):
+    def __init__(self, diagnostics: list, error: str | None = None):
+        super().__init__()
+        self.diagnostics = diagnostics
+        self.error = error
+
+
+class MachineChanged(Message):
+    """A new probe result (at startup, or after a disk appeared or disappeared)."""
+
+    def __init__(self, machine: Machine, reason: str = ""):
+        super().__init__()
+        self.machine = machine
+        self.reason = reason
+
+
+class InstallerApp(App):
+    CSS_PATH = "theme.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "azl-install"
+    BINDINGS = [Binding("ctrl+c", "quit_installer", "Quit", show=False, priority=True)]
+
+    def __init__(
+        self,
+        *,
+        plan: InstallPlan,
+        machine: Machine | None,
+        product: Product,
+        dry_run: bool = True,
+        target: str = "/mnt/sysimage",
+        autostart: bool = False,
+        ks_path: str | None = None,
+        ks_messages: list[str] | None = None,
+        watch_disks: bool = False,
+        countdown_seconds: int = 10,
+        ansi: bool | None = None,
+        log_dir: str = "/tmp/azl-install",
+    ):
+        self.use_ansi = wants_ansi_theme() if ansi is None else ansi
+        super().__init__()
+        self.plan = plan
+        self.machine = machine
+        self.product = product
+        self.product_name = f"{product.name} {product.version}"
+        self.dry_run = dry_run
+        self.target = target
+        self.autostart = autostart
+        self.ks_path = ks_path
+        self.ks_messages = list(ks_messages or [])
+        self.watch_disks = watch_disks
+        self.countdown_seconds = countdown_seconds
+        self.diagnostics: list = []
+        self.validation_error: str | None = None
+        self._stop_watch = threading.Event()
+        self.ready_file = os.environ.get("AZL_TUI_READY_FILE")
+        self.log_dir = log_dir
+        self.after_exit: list[str] | None = None  # reboot / poweroff, run once the terminal is restored
+
+    # ------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        install_console_policy()
+        if self.use_ansi:
+            self.theme = "ansi-dark"
+        from screens.hub import HubScreen
+
+        self.push_screen(HubScreen())
+        if self.machine is None:
+            self.probe()
+        else:
+            self.revalidate()
+        if self.watch_disks:
+            self.watch_for_disks()
+        if self.autostart:
+            from screens.countdown import CountdownScreen
+
+            self.push_screen(CountdownScreen(self.countdown_seconds))
+        self._check_size()
+
+    def first_paint(self) -> None:
+        """Called by the hub after its first refresh; the startup benchmark listens for it."""
+        if self.ready_file:
+            Path(self.ready_file).write_text(f"{time.time():.6f}\n")
+            self.exit()
+
+    def on_unmount(self) -> None:
+        self._stop_watch.set()
+
+    def get_key_display(self, binding: Binding) -> str:
+        if binding.key_display:
+            return binding.key_display
+        return key_display(binding.key)
+
+    def action_quit_installer(self) -> None:
+        self.exit(1)
+
+    # ------------------------------------------------------------ size
+
+    def on_resize(self, event) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        from screens.hub import TooSmallScreen
+
+        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        top_is_small = isinstance(self.screen, TooSmallScreen)
+        if small and not top_is_small:
+            self.push_screen(TooSmallScreen())
+        elif not small and top_is_small:
+            self.pop_screen()
+
+    # ------------------------------------------------------------ plan state
+
+    def statuses(self) -> list[AreaStatus]:
+        return hub_status(self.plan, self.machine, self.diagnostics)
+
+    def plan_changed(self) -> None:
+        self.revalidate()
+        self.refresh_hub()
+
+    def refresh_hub(self) -> None:
+        from screens.hub import HubScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HubScreen):
+                screen.refresh_status()
+
+    @work(thread=True, exclusive=True, group="validate")
+    def revalidate(self) -> None:
+        if self.machine is None:
+            return
+        try:
+            diags = backend.validate(self.plan, self.machine, self.product)
+            self.post_message(ValidationDone(diags))
+        except ImportError as exc:
+            self.post_message(ValidationDone([], f"validation unavailable: {exc}"))
+        except Exception as exc:  # a validator bug must not take the UI down
+            self.post_message(ValidationDone([], f"validation failed: {type(exc).__name__}: {exc}"))
+
+    def on_validation_done(self, message: ValidationDone) -> None:
+        self.diagnostics = message.diagnostics
+        self.validation_error = message.error
+        self.refresh_hub()
+
+    # ------------------------------------------------------------ machine
+
+    @work(thread=True, exclusive=True, group="probe")
+    def probe(self, reason: str = "") -> None:
+        try:
+            machine = backend.probe_machine()
+        except Exception as exc:
+            self.call_from_thread(self.notify, f"Probing the machine failed: {exc}", severity="error", timeout=10)
+            return
+        self.post_message(MachineChanged(machine, reason))
+
+    @work(thread=True, exclusive=True, group="udev")
+    def watch_for_disks(self) -> None:
+        def changed(action: str, device: str) -> None:
+            self.probe(f"{device} {'removed' if action == 'remove' else 'appeared' if action == 'add' else 'changed'}")
+
+        try:
+            backend.watch_disks(lambda a, d: self.call_from_thread(changed, a, d), self._stop_watch)
+        except Exception as exc:
+            self.call_from_thread(self.notify, f"Not watching for new disks: {exc}", severity="warning")
+
+    def on_machine_changed(self, message: MachineChanged) -> None:
+        self.machine = message.machine
+        known = {d.name for d in self.machine.target_disks}
+        st = self.plan.storage
+        gone = [d for d in st.selected_disks if d not in known]
+        if gone:
+            from installer.plan import TUI
+
+            st.set("selected_disks", [d for d in st.selected_disks if d in known], TUI)
+            st.clearpart.set("drives", [d for d in st.clearpart.drives if d in known], TUI)
+            self.notify(f"Disk(s) gone: {', '.join(gone)} - no longer selected", severity="warning", timeout=8)
+        elif message.reason:
+            self.notify(f"Disks changed: {message.reason}", timeout=5)
+        for screen in self.screen_stack:
+            handler = getattr(screen, "machine_changed", None)
+            if handler:
+                handler()
+        self.plan_changed()

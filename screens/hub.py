@@ -1,0 +1,246 @@
+"""The hub: every area of the plan with its status; Begin installation when nothing is missing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from installer.status import ready
+from screens.console import MIN_HEIGHT, MIN_WIDTH
+from screens.widgets import StatusLine, TitleBar
+
+
+def spoke_for(key: str):
+    if key == "language":
+        from screens.spoke_language import LanguageSpoke as cls
+    elif key == "time":
+        from screens.spoke_time import TimeSpoke as cls
+    elif key == "destination":
+        from screens.spoke_destination import DestinationSpoke as cls
+    elif key == "software":
+        from screens.spoke_software import SoftwareSpoke as cls
+    elif key == "network":
+        from screens.spoke_network import NetworkSpoke as cls
+    elif key == "users":
+        from screens.spoke_users import UsersSpoke as cls
+    elif key == "security":
+        from screens.spoke_security import SecuritySpoke as cls
+    else:
+        raise KeyError(key)
+    return cls()
+
+
+class HubScreen(Screen):
+    BINDINGS = [
+        Binding("f10", "begin", "Begin install"),
+        Binding("f2", "save_kickstart", "Save kickstart"),
+        Binding("f3", "quit", "Quit"),
+    ] + [Binding(str(n), f"open_number({n})", show=False) for n in range(1, 8)]
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Installation summary")
+        with Vertical(classes="body"):
+            yield Label("Choose an item with Up/Down and Enter (or its number). [!] must be completed.",
+                        classes="hint", markup=False)
+            yield OptionList(id="areas")
+            with Horizontal(classes="buttons"):
+                yield Button("Begin installation", id="begin", classes="-primary")
+                yield Button("Save kickstart", id="save-ks")
+                yield Button("Quit", id="quit")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_status()
+        areas = self.query_one("#areas", OptionList)
+        areas.focus()
+        for msg in self.app.ks_messages:
+            self.app.notify(msg, severity="warning", timeout=10)
+        self.call_after_refresh(self.app.first_paint)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        statuses = self.app.statuses()
+        self.statuses = statuses
+        areas = self.query_one("#areas", OptionList)
+        highlighted = areas.highlighted
+        areas.clear_options()
+        for n, s in enumerate(statuses, 1):
+            prompt = Text(no_wrap=True, overflow="ellipsis")
+            style = "bold red" if s.state == "missing" else ("bold" if s.state == "done" else "")
+            prompt.append(f"{n}) ")
+            prompt.append(s.mark, style=style)
+            prompt.append(f" {s.title}\n")
+            summary = s.summary if len(s.summary) <= 70 else s.summary[:67] + "..."
+            prompt.append(f"       {summary}", style="dim" if s.state != "missing" else "red")
+            areas.add_option(Option(prompt, id=s.key))
+        if highlighted is not None:
+            areas.highlighted = highlighted
+        ok = ready(statuses) and self.app.machine is not None
+        self.query_one("#begin", Button).disabled = not ok
+        status = self.query_one(StatusLine)
+        if self.app.machine is None:
+            status.show("Probing disks and network interfaces...")
+        elif not ok:
+            todo = ", ".join(s.title for s in statuses if s.state == "missing")
+            status.show(f"Before installing, complete: {todo}", "error")
+        elif self.app.validation_error:
+            status.show(self.app.validation_error)
+        else:
+            status.show("Ready to install. Review the summary with Begin installation (F10).", "ok")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.open_area(event.option.id)
+
+    def action_open_number(self, n: int) -> None:
+        statuses = getattr(self, "statuses", None) or self.app.statuses()
+        if 1 <= n <= len(statuses):
+            self.open_area(statuses[n - 1].key)
+
+    def open_area(self, key: str) -> None:
+        if self.app.machine is None and key in ("destination", "network"):
+            self.app.notify("Still probing the machine; try again in a moment.")
+            return
+        self.app.push_screen(spoke_for(key))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "begin":
+            self.action_begin()
+        elif event.button.id == "save-ks":
+            self.action_save_kickstart()
+        elif event.button.id == "quit":
+            self.action_quit()
+
+    def action_begin(self) -> None:
+        if self.query_one("#begin", Button).disabled:
+            self.app.bell()
+            return
+        from screens.summary import SummaryScreen
+
+        self.app.push_screen(SummaryScreen())
+
+    def action_save_kickstart(self) -> None:
+        self.app.push_screen(SaveKickstartScreen())
+
+    def action_quit(self) -> None:
+        self.app.push_screen(ConfirmQuitScreen())
+
+
+class ConfirmQuitScreen(ModalScreen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    DEFAULT_CSS = """
+    ConfirmQuitScreen { align: center middle; }
+    ConfirmQuitScreen > Vertical { width: 60; height: auto; border: double $warning; padding: 0 1; background: $surface; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Quit the installer? Nothing has been written to disk.", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Quit", id="yes")
+                yield Button("Back", id="no")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#no").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "yes":
+            self.app.exit(1)
+        else:
+            self.app.pop_screen()
+
+
+def write_kickstart(path: str, text: str) -> None:
+    """Write with mode 0600 from the start: the kickstart holds password hashes."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+class SaveKickstartScreen(ModalScreen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Cancel")]
+    DEFAULT_CSS = """
+    SaveKickstartScreen { align: center middle; }
+    SaveKickstartScreen > Vertical { width: 74; height: auto; border: double $accent; padding: 0 1; background: $surface; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Save this plan as a kickstart (passwords as hashes, mode 0600)", markup=False)
+            yield Label("File:", markup=False)
+            yield Input(value=self.default_path(), id="ks-path")
+            with Horizontal(classes="buttons"):
+                yield Button("Save", id="save")
+                yield Button("Cancel", id="cancel")
+            yield StatusLine(id="save-status")
+        yield Footer()
+
+    def default_path(self) -> str:
+        for base in ("/run/media", "/media"):
+            p = Path(base)
+            if p.is_dir():
+                for mounted in sorted(p.glob("*/*")) + sorted(p.glob("*")):
+                    if mounted.is_dir() and os.access(mounted, os.W_OK):
+                        return str(mounted / "azl-install.ks")
+        return str(Path.cwd() / "azl-install.ks")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.save()
+        else:
+            self.app.pop_screen()
+
+    def save(self) -> None:
+        from screens import backend
+
+        path = self.query_one(Input).value.strip()
+        status = self.query_one(StatusLine)
+        if not path:
+            status.show("File: give a path", "error")
+            return
+        try:
+            text = backend.dump_kickstart(self.app.plan)
+            write_kickstart(path, text)
+        except Exception as exc:
+            status.show(f"Could not save {path}: {exc}", "error")
+            return
+        self.app.pop_screen()
+        self.app.notify(f"Kickstart saved to {path}")
+
+
+class TooSmallScreen(Screen):
+    def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
+
+    def on_mount(self) -> None:
+        self.update()
+
+    def on_resize(self, event) -> None:
+        self.update()
+
+    def update(self) -> None:
+        w, h = self.app.size
+        self.query_one(Static).update(
+            Text(f"Terminal too small: {w}x{h}.\nThe installer needs at least {MIN_WIDTH}x{MIN_HEIGHT}.\n"
+                 f"Enlarge the window, or on a serial console run: stty cols {MIN_WIDTH} rows {MIN_HEIGHT}")
+        )

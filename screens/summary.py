@@ -1,0 +1,192 @@
+"""The last look before anything is written: what will be erased, created and configured."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from installer.machine import human_size
+from installer.plan import TUI
+from screens.widgets import StatusLine, TitleBar
+
+CONFIRM_WORD = "erase"
+
+
+def disk_line(disk) -> str:
+    model = " ".join(x for x in (disk.vendor, disk.model) if x) or "disk"
+    return f"{disk.name}  {model}  {human_size(disk.size)}  serial {disk.serial or 'unknown'}"
+
+
+def erase_lines(plan, machine) -> list[str]:
+    """Each disk the plan wipes (clearpart all/linux/list), with what is on it now."""
+    from screens.spoke_destination import disk_contents
+
+    cp = plan.storage.clearpart
+    if cp.mode == "none":
+        return []
+    names = cp.drives or plan.storage.selected_disks or [d.name for d in machine.target_disks]
+    lines = []
+    for name in names:
+        d = machine.disk(name)
+        if d is None:
+            lines.append(f"{name} (not found on this machine)")
+            continue
+        what = {"all": "ALL DATA", "linux": "Linux partitions", "list": "listed partitions"}.get(cp.mode, cp.mode)
+        lines.append(f"{disk_line(d)}\n      erase {what}; now: {disk_contents(d)}")
+    return lines
+
+
+def configured_lines(plan) -> list[str]:
+    s, acc, sec = plan.system, plan.accounts, plan.security
+    users = ", ".join(f"{u.name}{' (admin)' if 'wheel' in u.groups else ''}" for u in acc.users) or "none"
+    nets = ", ".join(f"{d.device or 'first NIC'} {'static ' + (d.ip or '') if d.bootproto == 'static' else d.bootproto}"
+                     for d in plan.network.devices) or "DHCP on wired interfaces"
+    sets = ", ".join(plan.payload.packages.sets) or "core"
+    extra = f" + {' '.join(plan.payload.packages.packages)}" if plan.payload.packages.packages else ""
+    root = "locked" if acc.root_lock else ("password set" if acc.root_password_hash else "no password")
+    return [
+        f"Host name     {s.hostname or '(none: localhost)'}",
+        f"Language      {s.lang}, keyboard {s.keyboard}",
+        f"Time zone     {s.timezone}{', NTP off' if s.nontp else ''}",
+        f"Network       {nets}",
+        f"Software      {sets}{extra}",
+        f"Root          {root}; SSH root login {sec.permit_root_login}",
+        f"Users         {users}; {len(acc.ssh_keys)} SSH key(s)",
+        f"Security      SELinux {sec.selinux}; sshd {'on' if sec.sshd_enabled else 'off'}; "
+        f"firewall {'on' if sec.firewall.enabled else 'off'}",
+    ]
+
+
+class SummaryChecked(Message):
+    def __init__(self, errors: list[str], warnings: list[str], actions: list[str] | None, destroys: bool):
+        super().__init__()
+        self.errors = errors
+        self.warnings = warnings
+        self.actions = actions
+        self.destroys = destroys
+
+
+class SummaryScreen(Screen):
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("f10", "install", "Install")]
+    DEFAULT_CSS = """
+    SummaryScreen #erase { color: $error; text-style: bold; }
+    SummaryScreen #confirm-row { height: 1; margin-top: 1; }
+    SummaryScreen #confirm-row Label { width: auto; }
+    SummaryScreen #confirm { width: 12; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Summary: review before installing")
+        with VerticalScroll(classes="body", id="body"):
+            yield Label("Will be erased", classes="heading first", markup=False)
+            yield Static(id="erase", markup=False)
+            yield Label("Will be created", classes="heading", markup=False)
+            yield Static("Planning the disk layout...", id="created", markup=False)
+            yield Label("Will be configured", classes="heading", markup=False)
+            yield Static("\n".join(configured_lines(self.app.plan)), id="configured", markup=False)
+            yield Static(id="problems", markup=False)
+            with Horizontal(id="confirm-row"):
+                yield Label(f"Type {CONFIRM_WORD} to confirm: ", id="confirm-label", markup=False)
+                yield Input(id="confirm")
+            with Horizontal(classes="buttons"):
+                yield Button("Begin installation", id="install", disabled=True)
+                yield Button("Back", id="back")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.checked = False
+        self.errors: list[str] = []
+        self.destructive = bool(erase_lines(self.app.plan, self.app.machine))
+        self.refresh_erase()
+        self.query_one("#confirm-row").display = self.destructive
+        self.query_one("#back").focus()
+        self.check()
+
+    def refresh_erase(self) -> None:
+        lines = erase_lines(self.app.plan, self.app.machine)
+        text = "\n".join(lines) if lines else "Nothing: the new system goes into free space."
+        self.query_one("#erase", Static).update(Text(text))
+
+    @work(thread=True, exclusive=True, group="summary")
+    def check(self) -> None:
+        from screens import backend
+
+        app = self.app
+        errors, warnings, actions, destroys = [], [], None, False
+        try:
+            for d in backend.validate(app.plan, app.machine, app.product):
+                (errors if d.is_error else warnings).append(str(d))
+        except ImportError as exc:
+            warnings.append(f"validation unavailable: {exc}")
+        if not errors:
+            try:
+                preview = backend.preview_storage(app.plan, app.machine, app.product)
+                actions = list(preview.actions)
+                destroys = any(a.lower().startswith("destroy") for a in actions)
+            except ImportError as exc:
+                warnings.append(f"storage planner unavailable: {exc}")
+            except Exception as exc:
+                diags = getattr(exc, "diagnostics", None)
+                errors.extend(str(d) for d in diags) if diags else errors.append(f"{type(exc).__name__}: {exc}")
+        self.post_message(SummaryChecked(errors, warnings, actions, destroys))
+
+    def on_summary_checked(self, message: SummaryChecked) -> None:
+        self.checked = True
+        self.errors = message.errors
+        created = self.query_one("#created", Static)
+        if message.actions is not None:
+            created.update(Text("\n".join(message.actions) or "nothing"))
+        elif message.errors:
+            created.update(Text("(not planned: fix the problems below)"))
+        if message.destroys and not self.destructive:
+            self.destructive = True
+            self.query_one("#confirm-row").display = True
+        problems = [f"error: {e}" for e in message.errors] + [f"warning: {w}" for w in message.warnings]
+        self.query_one("#problems", Static).update(Text("\n".join(problems), style="bold red" if message.errors else "yellow"))
+        self.sync_button()
+        if message.errors:
+            self.query_one(StatusLine).show("The plan has errors: go Back and fix them.", "error")
+        elif self.destructive:
+            self.query_one(StatusLine).show(f"Type {CONFIRM_WORD} in the box to enable Begin installation.")
+            self.query_one("#confirm").focus()
+        else:
+            self.query_one(StatusLine).show("Ready.", "ok")
+            self.query_one("#install").focus()
+
+    def confirmed(self) -> bool:
+        return not self.destructive or self.query_one("#confirm", Input).value.strip().lower() == CONFIRM_WORD
+
+    def sync_button(self) -> None:
+        self.query_one("#install", Button).disabled = not (self.checked and not self.errors and self.confirmed())
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.sync_button()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not self.query_one("#install", Button).disabled:
+            self.query_one("#install").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "install":
+            self.action_install()
+        else:
+            self.action_back()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_install(self) -> None:
+        if self.query_one("#install", Button).disabled:
+            self.app.bell()
+            return
+        from screens.progress import ProgressScreen
+
+        self.app.plan.storage.set("confirmed_clear", True, TUI)
+        self.app.switch_screen(ProgressScreen())

@@ -1,0 +1,428 @@
+"""Pure parts of the payload: dnf command lines and configuration, dnf4/dnf5 output
+(recorded samples in tests/payload_samples), package-set resolution, repositories,
+inst.repo=, liveimg format detection."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import pytest
+
+from installer import dnf_output, package_sets, repos
+from installer.defaults import new_plan
+from installer.dnf_output import ProgressState, classify_failure, feed_progress, parse_resolution
+from installer.payload_dnf import Dnf, DnfPayload, DnfSetup
+from installer.payload_liveimg import (ImageFormat, detect_format, parse_unsquashfs_progress,
+                                       tar_command, unsquashfs_command)
+from installer.fetch import FetchError, normalize_checksum
+from installer.plan import PackageSelection, Repository
+from installer.product import load_product
+from installer.steps import payload as step
+
+SAMPLES = Path(__file__).parent / "payload_samples"
+PRODUCT = load_product()
+
+
+def sample(name: str) -> str:
+    return (SAMPLES / name).read_text()
+
+
+# ---------------------------------------------------------------- resolution output
+
+@pytest.mark.parametrize("flavour", ["dnf4", "dnf5"])
+def test_resolution_lists_packages_missing_and_size(flavour):
+    res = parse_resolution(sample(f"{flavour}-resolve.txt"))
+    assert res.packages == ["t-a-package-with-a-rather-long-name-that-wraps", "t-app", "t-lib", "t-weak"]
+    assert res.count == 4
+    assert res.download_bytes == 24 * 1024
+    assert "no-such-pkg" in res.missing
+    assert any(m.lstrip("@") == "nogroup" for m in res.missing)
+
+
+def test_dnf4_resolution_reports_broken_packages_separately():
+    res = parse_resolution(sample("dnf4-resolve.txt"))
+    assert res.broken == ["t-broken"] and "t-broken" not in res.packages
+
+
+def test_wrapped_package_names_are_joined():
+    text = ("Installing:\n a-very-long-package-name-indeed-it-is-really-long\n"
+            "                 noarch  1.0-1  repo  6.2 k\n t-lib  noarch  1.0-1  repo  6.0 k\n\n"
+            "Transaction Summary\nInstall  2 Packages\n")
+    assert parse_resolution(text).packages == ["a-very-long-package-name-indeed-it-is-really-long", "t-lib"]
+
+
+@pytest.mark.parametrize("text,expected", [("6.2 k", 6348), ("18 KiB", 18432), ("1.1 MB", 1153433),
+                                           ("21.0   B", 21), ("949  B", 949), ("3.0 M", 3145728),
+                                           ("bogus", None)])
+def test_parse_size(text, expected):
+    assert dnf_output.parse_size(text) == expected
+
+
+# ---------------------------------------------------------------- progress
+
+@pytest.mark.parametrize("flavour,name", [("dnf4", "dnf4-install-http.txt"), ("dnf5", "dnf5-install.txt")])
+def test_progress_from_dnf_output(flavour, name):
+    state = ProgressState(total=4, bytes_total=24 * 1024)
+    updates = []
+    for line in sample(name).splitlines():
+        if feed_progress(state, line):
+            updates.append((state.phase, state.done, state.bytes_done, state.item))
+    downloads = [u for u in updates if u[0] == "downloading"]
+    installs = [u for u in updates if u[0] == "installing"]
+    assert len(downloads) == 4 and len(installs) == 4
+    assert [u[2] for u in downloads] == sorted(u[2] for u in downloads)  # bytes only grow
+    assert downloads[-1][2] == pytest.approx(24 * 1024, rel=0.05)
+    assert [u[1] for u in installs] == sorted(u[1] for u in installs) and installs[-1][1] >= 3
+    assert any(u[3].startswith("t-weak") for u in installs)
+    assert all(u[1] <= 4 for u in updates)
+
+
+def test_progress_counts_a_repeated_bar_once():
+    state = ProgressState(total=2, bytes_total=4096)
+    line = "[1/2] t-app-0:1.0-1.noarch   100% | 916.0 KiB/s |   2.0 KiB |  00m00s"
+    feed_progress(state, line)
+    feed_progress(state, line)
+    assert state.bytes_done == 2048
+    inst = "[3/4] Installing t-app-0:1.0-1.noarch  100% |   7.0 KiB/s |  21.0   B |  00m00s"
+    feed_progress(state, inst)
+    feed_progress(state, inst)
+    assert state.done == 1
+
+
+def test_lines_that_are_not_progress():
+    state = ProgressState(total=3)
+    for line in ["[4/4] Total    100% |   1.2 MiB/s |  24.2 KiB |  00m00s", "Running transaction",
+                 "Total                                           1.2 MB/s |  24 kB     00:00",
+                 "  Preparing        :                                                        1/1 ",
+                 "[1/6] Verify package files              100% | 500.0   B/s |   4.0   B |  00m00s"]:
+        assert not feed_progress(state, line), line
+    assert state.done == 0 and state.bytes_done == 0
+
+
+# ---------------------------------------------------------------- failures
+
+@pytest.mark.parametrize("flavour", ["dnf4", "dnf5"])
+@pytest.mark.parametrize("name,kind,subject", [
+    ("unsigned", "unsigned", "t-unsigned"), ("otherkey", "untrusted-key", "t-otherkey"),
+    ("tampered", "tampered", "t-lib"), ("unreachable", "unreachable", "azl-test"),
+    ("nospace", "no-space", "2MB")])
+def test_failures_classified(flavour, name, kind, subject):
+    f = classify_failure(sample(f"{flavour}-{name}.txt"))
+    assert f.kind == kind
+    assert f.subject.startswith(subject)
+
+
+def test_broken_dependencies_classified():
+    f = classify_failure(sample("dnf5-broken.txt"))
+    assert f.kind == "broken" and "t-nonexistent" in f.detail
+
+
+def test_unknown_failure_keeps_the_error_line():
+    f = classify_failure("something\nError: the moon is in the wrong phase\n")
+    assert f.kind == "other" and f.detail == "Error: the moon is in the wrong phase"
+
+
+@pytest.mark.parametrize("flavour", ["dnf4", "dnf5"])
+@pytest.mark.parametrize("name,words", [
+    ("unsigned", ["t-unsigned", "not signed"]), ("otherkey", ["t-otherkey", "signature"]),
+    ("tampered", ["t-lib", "integrity"]), ("unreachable", ["azl-test", "cannot be reached"]),
+    ("nospace", ["too small", "2MB", "/"])])
+def test_failure_messages_are_one_paragraph_naming_the_culprit(flavour, name, words):
+    payload = DnfPayload(new_plan().payload, PRODUCT, Path("/x"), log=logging.getLogger("t"))
+    payload.specs = [repos.RepoSpec(id="azl-test", name="azl-test", baseurl=["http://127.0.0.1:9/repo"])]
+    text = payload._failure_text(classify_failure(sample(f"{flavour}-{name}.txt")))
+    assert "\n" not in text and "Traceback" not in text
+    for w in words:
+        assert w in text
+    if name == "unreachable":
+        assert "http://127.0.0.1:9/repo" in text
+
+
+# ---------------------------------------------------------------- command line and configuration
+
+def make_setup(tmp_path, major, **kw) -> DnfSetup:
+    spec = repos.RepoSpec(id="iso", name="iso", baseurl=["file:///run/install/repo"],
+                          gpgkeys=["file:///run/install/repo/KEY"])
+    s = DnfSetup(dir=tmp_path / "cfg", dnf=Dnf(f"/usr/bin/dnf{major if major == 5 else ''}", major),
+                 target=tmp_path / "sysroot", releasever="4.0", specs=[spec], **kw)
+    s.write()
+    return s
+
+
+def test_dnf4_command(tmp_path):
+    s = make_setup(tmp_path, 4)
+    cmd = s.command(["@core", "vim"], assumeno=True, skip_missing=True)
+    assert cmd[0] == "/usr/bin/dnf" and "--assumeno" in cmd and "-y" not in cmd
+    assert f"--installroot={tmp_path / 'sysroot'}" in cmd and "--releasever=4.0" in cmd
+    assert f"--setopt=reposdir={s.reposdir}" in cmd and f"--config={s.conf}" in cmd
+    assert "--setopt=cachedir=/var/cache/azl-install-dnf" in cmd  # dnf4 prefixes the installroot
+    assert "--setopt=strict=0" in cmd and "--noplugins" in cmd
+    assert cmd[-3:] == ["install", "@core", "vim"]
+    assert "--setopt=strict=1" in s.command(["vim"])
+
+
+def test_dnf5_command(tmp_path):
+    s = make_setup(tmp_path, 5)
+    cmd = s.command(["vim"], skip_missing=True)
+    assert cmd[:2] == ["/usr/bin/dnf5", "-y"]
+    assert "--use-host-config" in cmd and "--skip-unavailable" in cmd and "--no-plugins" in cmd
+    assert f"--setopt=cachedir={tmp_path / 'sysroot'}/var/cache/azl-install-dnf" in cmd  # host path in dnf5
+    assert not any("strict" in c for c in cmd)
+    assert "--skip-unavailable" not in s.command(["vim"])
+
+
+def test_private_configuration(tmp_path):
+    s = make_setup(tmp_path, 4, excludes=["foo", "bar"], nodocs=True, weak_deps=False, langs="en_US:fr",
+                   dbpath="/var/lib/rpm")
+    conf = s.conf.read_text()
+    assert "excludepkgs=foo,bar" in conf and "tsflags=nodocs" in conf and "install_weak_deps=0" in conf
+    assert "keepcache=0" in conf and "gpgcheck=1" in conf
+    assert (s.home / ".rpmmacros").read_text() == "%_dbpath /var/lib/rpm\n%_install_langs en_US:fr\n"
+    env = s.env()
+    assert env["HOME"] == str(s.home) and env["LC_ALL"] == "C.UTF-8"
+    repo = (s.reposdir / "iso.repo").read_text()
+    assert "baseurl=file:///run/install/repo" in repo and "gpgcheck=1" in repo
+    # a local key that does not exist is left out (missing keys are reported before dnf runs)
+    assert "gpgkey" not in repo
+
+
+def test_defaults_keep_docs_and_weak_deps(tmp_path):
+    conf = make_setup(tmp_path, 4).conf.read_text()
+    assert "tsflags" not in conf and "install_weak_deps=1" in conf and "excludepkgs" not in conf
+
+
+# ---------------------------------------------------------------- repositories
+
+def test_iso_repository_is_the_default():
+    specs = repos.resolve(new_plan().payload, PRODUCT)
+    assert len(specs) == 1 and specs[0].iso
+    assert specs[0].baseurl == ["file:///run/install/repo"] and specs[0].gpgcheck
+    assert specs[0].gpgkeys == ["file://" + k for k in PRODUCT.gpg_keys]
+
+
+def test_url_and_repo_lines():
+    plan = new_plan()
+    plan.payload.source = Repository(name="web", baseurl="https://example.com/azl/4.0/")
+    plan.payload.repositories = [
+        Repository(name="extras one", mirrorlist="https://example.com/ml", cost=10, includepkgs=["a*"],
+                   excludepkgs=["b"], install=True, gpgkeys=["https://example.com/KEY"]),
+        Repository(name="local", baseurl="/mnt/repo", gpgcheck=False)]
+    web, extras, local = repos.resolve(plan.payload, PRODUCT)
+    assert not web.iso and web.baseurl == ["https://example.com/azl/4.0/"]
+    assert extras.id == "extras-one" and extras.gpgkeys == ["https://example.com/KEY"]
+    ini = extras.ini()
+    for line in ["[extras-one]", "name=extras one", "mirrorlist=https://example.com/ml", "cost=10",
+                 "includepkgs=a*", "excludepkgs=b", "gpgcheck=1", "gpgkey=https://example.com/KEY"]:
+        assert line in ini.splitlines()
+    assert local.baseurl == ["file:///mnt/repo"] and not local.gpgcheck
+    assert repos.unverified([web, extras, local]) == [local]
+
+
+def test_gpgcheck_off_for_the_whole_payload():
+    plan = new_plan()
+    plan.payload.gpgcheck = False
+    assert all(not s.gpgcheck for s in repos.resolve(plan.payload, PRODUCT))
+    assert any("GPG signature checking is OFF" in line for line in step.summary(plan, PRODUCT))
+
+
+def test_duplicate_and_empty_repositories_rejected():
+    plan = new_plan()
+    plan.payload.repositories = [Repository(name="a", baseurl="http://x/"), Repository(name="a", baseurl="http://y/")]
+    with pytest.raises(repos.RepositoryError, match="used twice"):
+        repos.resolve(plan.payload, PRODUCT)
+    plan.payload.repositories = [Repository(name="nothing")]
+    with pytest.raises(repos.RepositoryError, match="no --baseurl"):
+        repos.resolve(plan.payload, PRODUCT)
+
+
+def test_missing_keys(tmp_path):
+    key = tmp_path / "KEY"
+    key.write_text("k")
+    ok = repos.RepoSpec(id="a", name="a", gpgkeys=[f"file://{key}", "file:///nope"])
+    bad = repos.RepoSpec(id="b", name="b", gpgkeys=["file:///nope"])
+    none = repos.RepoSpec(id="c", name="c", gpgkeys=[])
+    off = repos.RepoSpec(id="d", name="d", gpgkeys=[], gpgcheck=False)
+    net = repos.RepoSpec(id="e", name="e", gpgkeys=["https://example.com/KEY"])
+    assert repos.missing_keys([ok, bad, none, off, net]) == {"b": ["/nope"], "c": []}
+    assert repos.usable_keys(ok) == [f"file://{key}"]
+
+
+@pytest.mark.parametrize("cmdline,baseurl", [
+    ("quiet inst.repo=https://example.com/azl/ console=ttyS0", "https://example.com/azl/"),
+    ("inst.repo=file:///run/media/repo", "file:///run/media/repo"),
+    ("repo=http://old.example/", "http://old.example/"),
+    ("inst.repo=hd:LABEL=AZL-USB:/repo", "hd:LABEL=AZL-USB:/repo"),
+    ("inst.repo=nfs:nfsvers=4:server:/export/azl", "nfs:nfsvers=4:server:/export/azl"),
+    ("inst.repo=cdrom", "file:///run/install/repo"),
+])
+def test_inst_repo(cmdline, baseurl):
+    repo = repos.repository_from_cmdline(cmdline, PRODUCT)
+    assert repo.baseurl == baseurl and str(repo.origin) == "boot"
+
+
+def test_inst_repo_absent_or_bad():
+    assert repos.repository_from_cmdline("quiet splash", PRODUCT) is None
+    with pytest.raises(repos.RepositoryError, match="unsupported source"):
+        repos.repository_from_cmdline("inst.repo=gopher://x", PRODUCT)
+
+
+@pytest.mark.parametrize("url,parsed", [
+    ("hd:LABEL=AZL-USB:/repo", ("hd", "LABEL=AZL-USB", "/repo", "")),
+    ("hd:sdb1:/azl", ("hd", "/dev/sdb1", "/azl", "")),
+    ("hd:/dev/vdb", ("hd", "/dev/vdb", "/", "")),
+    ("nfs:server:/export", ("nfs", "server", "/export", "")),
+    ("nfs:ro,nfsvers=4:server:/export", ("nfs", "server", "/export", "ro,nfsvers=4")),
+])
+def test_device_sources(url, parsed):
+    assert repos.parse_device_source(url) == parsed
+
+
+def test_repo_install_and_iso_disabled_on_target(tmp_path):
+    specs = [repos.RepoSpec(id="iso", name="iso", baseurl=["file:///run/install/repo"], iso=True, install=True),
+             repos.RepoSpec(id="updates", name="updates", baseurl=["https://example.com/u"], install=True),
+             repos.RepoSpec(id="live-only", name="live-only", baseurl=["file:///mnt/x"], install=True),
+             repos.RepoSpec(id="no", name="no", baseurl=["https://example.com/n"])]
+    written = repos.write_installed(specs, tmp_path)
+    assert [p.name for p in written] == ["updates.repo"]
+    assert "baseurl=https://example.com/u" in written[0].read_text()
+    (tmp_path / "etc/yum.repos.d/media.repo").write_text(
+        "[media]\nname=m\nbaseurl=file:///run/install/repo/\nenabled=1\n\n[other]\nbaseurl=https://x\n")
+    (tmp_path / "etc/yum.repos.d/noflag.repo").write_text("[m]\nbaseurl=/run/install/repo\n")
+    changed = repos.disable_iso_repos(tmp_path, "/run/install/repo")
+    assert sorted(p.name for p in changed) == ["media.repo", "noflag.repo"]
+    media = (tmp_path / "etc/yum.repos.d/media.repo").read_text()
+    assert "[media]\nname=m\nbaseurl=file:///run/install/repo/\nenabled=0\n" in media
+    assert media.endswith("[other]\nbaseurl=https://x\n")
+    assert (tmp_path / "etc/yum.repos.d/noflag.repo").read_text() == "[m]\nenabled=0\nbaseurl=/run/install/repo\n"
+
+
+# ---------------------------------------------------------------- package sets
+
+COMPS = b"""<?xml version="1.0"?><comps>
+<group><id>web</id><name>Web Server</name><packagelist>
+<packagereq type="mandatory">httpd</packagereq><packagereq type="default">mod_ssl</packagereq>
+<packagereq type="optional">mod_extra</packagereq></packagelist></group>
+<group><id>tools</id><name>Tools</name><packagelist><packagereq>strace</packagereq></packagelist></group>
+<environment><id>webenv</id><name>Web Environment</name><grouplist><groupid>web</groupid>
+<groupid>tools</groupid></grouplist><optionlist><groupid>x</groupid></optionlist></environment>
+</comps>"""
+
+
+def test_parse_comps():
+    comps = package_sets.parse_comps(COMPS)
+    assert comps.group("web").mandatory == ["httpd"] and comps.group("web").default == ["mod_ssl"]
+    assert comps.group("Web Server").optional == ["mod_extra"]
+    assert comps.group("tools").default == ["strace"]  # type defaults to "default"
+    assert comps.environment("webenv").groups == ["web", "tools"]
+    assert comps.environment("webenv").options == ["x"]
+
+
+def test_comps_location():
+    repomd = b"""<repomd xmlns="http://linux.duke.edu/metadata/repo"><data type="primary">
+    <location href="repodata/p.xml.gz"/></data><data type="group_gz"><location href="repodata/c.xml.gz"/>
+    </data><data type="group"><location href="repodata/c.xml"/></data></repomd>"""
+    assert package_sets.comps_location(repomd) == "repodata/c.xml"
+    assert package_sets.comps_location(b'<repomd xmlns="http://linux.duke.edu/metadata/repo"/>') is None
+
+
+def test_core_and_product_sets():
+    req = package_sets.build_request(new_plan().payload.packages, PRODUCT)
+    assert req.sets == ["core", "server"]
+    assert req.packages[:3] == list(PRODUCT.package_set("core").packages[:3])
+    assert "tmux" in req.packages and not req.groups and not req.missing_groups
+
+
+def test_nocore_packages_and_exclusions():
+    sel = PackageSelection(sets=["server"], nocore=True, packages=["htop", "tmux"], excluded_packages=["tmux"])
+    req = package_sets.build_request(sel, PRODUCT)
+    assert "systemd" not in req.packages and "htop" in req.packages and "tmux" not in req.packages
+    assert req.excludes == ["tmux"]
+
+
+def test_excluded_product_set():
+    sel = PackageSelection(sets=["server"], excluded_groups=["core"])
+    req = package_sets.build_request(sel, PRODUCT)
+    assert req.sets == ["server"] and "kernel" in req.excludes and "kernel" not in req.packages
+
+
+def test_sets_named_like_groups_in_a_kickstart():
+    sel = PackageSelection(sets=[], environment="container-host", groups=["minimal"])
+    req = package_sets.build_request(sel, PRODUCT)
+    assert req.sets == ["core", "container-host", "minimal"] and "moby-engine" in req.packages
+
+
+def test_comps_groups_environments_and_missing():
+    comps = package_sets.parse_comps(COMPS)
+    sel = PackageSelection(sets=[], environment="webenv", groups=["tools", "nosuch"], excluded_groups=["nogroup"])
+    req = package_sets.build_request(sel, PRODUCT, comps)
+    assert req.environment == "webenv" and req.groups == ["tools"]
+    assert req.missing_groups == ["-@nogroup", "@nosuch"]
+    assert req.specs()[:2] == ["@webenv", "@tools"]
+
+
+def test_environment_minus_a_group_is_expanded():
+    comps = package_sets.parse_comps(COMPS)
+    sel = PackageSelection(sets=[], nocore=True, environment="webenv", excluded_groups=["tools"])
+    req = package_sets.build_request(sel, PRODUCT, comps)
+    assert req.environment is None and req.groups == ["web"] and req.excludes == ["strace"]
+
+
+def test_groups_without_comps_are_missing():
+    req = package_sets.build_request(PackageSelection(groups=["web"], nocore=True), PRODUCT, None)
+    assert req.missing_groups == ["@web"]
+
+
+@pytest.mark.parametrize("value,expected", [(None, None), ("en_US", "en_US"), ("en_US,fr:de_DE", "en_US:fr:de_DE"),
+                                            ("all", "all")])
+def test_inst_langs(value, expected):
+    assert package_sets.install_langs(value) == expected
+
+
+def test_inst_langs_rejects_garbage():
+    with pytest.raises(ValueError):
+        package_sets.install_langs("en_US;rm -rf")
+
+
+# ---------------------------------------------------------------- liveimg
+
+@pytest.mark.parametrize("head,fmt", [
+    (b"hsqs" + b"\0" * 600, ImageFormat("squashfs")), (b"\x1f\x8b\x08" + b"\0" * 600, ImageFormat("tar", "gzip")),
+    (b"\xfd7zXZ\x00" + b"\0" * 600, ImageFormat("tar", "xz")),
+    (b"\x28\xb5\x2f\xfd" + b"\0" * 600, ImageFormat("tar", "zstd")), (b"BZh9" + b"\0" * 600, ImageFormat("tar", "bzip2")),
+    (b"\0" * 257 + b"ustar\x0000" + b"\0" * 300, ImageFormat("tar")), (b"hello world" * 60, None)])
+def test_detect_format(head, fmt):
+    assert detect_format(head) == fmt
+
+
+def test_tar_command_keeps_metadata():
+    cmd = tar_command(Path("/mnt/sysroot"), ImageFormat("tar", "zstd"), selinux=True)
+    for flag in ["--numeric-owner", "--same-owner", "--preserve-permissions", "--xattrs", "--xattrs-include=*",
+                 "--acls", "--selinux", "--zstd", "-f", "-"]:
+        assert flag in cmd
+    assert cmd[cmd.index("-C") + 1] == "/mnt/sysroot"
+    assert "--selinux" not in tar_command(Path("/t"), ImageFormat("tar"), selinux=False)
+    assert unsquashfs_command(Path("/i.sqfs"), Path("/t")) == ["unsquashfs", "-f", "-d", "/t", "-xattrs", "/i.sqfs"]
+
+
+def test_unsquashfs_progress():
+    assert parse_unsquashfs_progress(b"\r[=====    ] 40/161  24%\r[=======   ] 80/161  49%") == (80, 161)
+    assert parse_unsquashfs_progress(b"created 2 files\n") is None
+
+
+def test_checksums():
+    h = "AB" * 32
+    assert normalize_checksum(h) == "ab" * 32 and normalize_checksum("sha256:" + h) == "ab" * 32
+    for bad in ["md5:" + "a" * 32, "abc", "z" * 64]:
+        with pytest.raises(FetchError):
+            normalize_checksum(bad)
+
+
+def test_summary_for_liveimg():
+    from installer.plan import LiveImage
+    plan = new_plan()
+    plan.payload.liveimg = LiveImage(url="https://example.com/root.tar.zst", noverifyssl=True)
+    lines = step.summary(plan, PRODUCT)
+    assert lines[0] == "Software: live image https://example.com/root.tar.zst"
+    assert any("no --checksum" in line for line in lines) and any("noverifyssl" in line for line in lines)

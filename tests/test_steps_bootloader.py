@@ -1,0 +1,178 @@
+"""Bootloader step: command line, config files and the commands it runs per family and firmware."""
+
+import json
+
+import pytest
+
+from installer.context import StepError
+from installer.defaults import new_plan
+from installer.steps import bootloader
+from steps_support import Recorder, add_tool, make_env
+
+ROOT_UUID = "11111111-2222-3333-4444-555555555555"
+BOOT_UUID = "66666666-7777-8888-9999-000000000000"
+
+
+def tree(path, type_, uuid=None, fstype=None, children=()):
+    return {"name": path.rsplit("/", 1)[-1], "path": path, "type": type_, "uuid": uuid, "fstype": fstype,
+            "children": list(children)}
+
+
+LVM_ROOT = tree("/dev/mapper/azl-root", "lvm", ROOT_UUID, "xfs",
+                [tree("/dev/vda3", "part", "pv-uuid", "LVM2_member", [tree("/dev/vda", "disk")])])
+RAID_BOOT = tree("/dev/md127", "raid1", BOOT_UUID, "xfs",
+                 [tree("/dev/vda2", "part", "md", "linux_raid_member", [tree("/dev/vda", "disk")]),
+                  tree("/dev/vdb2", "part", "md", "linux_raid_member", [tree("/dev/vdb", "disk")])])
+ESP = tree("/dev/vda1", "part", "ABCD-1234", "vfat", [tree("/dev/vda", "disk")])
+
+
+def runner_for(target, sources, devices):
+    def findmnt(cmd):
+        where = cmd[cmd.index("--mountpoint") + 1]
+        inside = where[len(str(target)):] or "/"
+        return sources.get(inside, "") + "\n" if inside in sources else ""
+
+    def lsblk(cmd):
+        return json.dumps({"blockdevices": [devices[cmd[-1]]]})
+
+    return Recorder(responses={"findmnt": findmnt, "lsblk": lsblk, "lvs": "  azl root\n",
+                               "mdadm": "ARRAY /dev/md127 metadata=1.2 UUID=aa:bb:cc:dd\n"})
+
+
+def fedora_uefi(tmp_path, plan=None, cmdline="BOOT_IMAGE=/vmlinuz console=ttyS0,115200 inst.ks=hd:x"):
+    env = make_env(tmp_path, plan=plan, family="fedora", firmware="uefi", cmdline=cmdline,
+                   tools=("kernel-install", "grub2-mkconfig", "grub2-install", "dracut"))
+    t = env.target
+    env.ctx.runner = env.runner = runner_for(t, {"/": "/dev/mapper/azl-root", "/boot/efi": "/dev/vda1"},
+                                             {"/dev/mapper/azl-root": LVM_ROOT, "/dev/vda1": ESP})
+    (t / "etc/fstab").write_text(f"UUID={ROOT_UUID} / xfs defaults 0 0\n")
+    (t / "usr/lib/modules/6.6.1").mkdir(parents=True)
+    (t / "usr/lib/modules/6.6.1/vmlinuz").write_text("kernel")
+    (t / "lib").symlink_to("usr/lib")
+    (t / "boot/efi/EFI/azurelinux").mkdir(parents=True)
+    (t / "boot/efi/EFI/azurelinux/shimx64.efi").write_text("shim")
+    (t / "boot/efi/EFI/BOOT").mkdir(parents=True)
+    (t / "boot/efi/EFI/BOOT/BOOTX64.EFI").write_text("shim")
+    env.ctx.kernel_args.append("rd.lvm.lv=azl/root")  # what the storage step hands over
+    return env
+
+
+def test_fedora_uefi_uses_shim_kernel_install_and_bls(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    plan = new_plan()
+    plan.bootloader.append = "audit=1"
+    plan.bootloader.timeout = 3
+    env = fedora_uefi(tmp_path, plan)
+    bootloader.apply(env.ctx)
+    cmdline = (env.target / "etc/kernel/cmdline").read_text().split()
+    assert cmdline[:2] == [f"root=UUID={ROOT_UUID}", "ro"]
+    assert cmdline.count("rd.lvm.lv=azl/root") == 1  # from storage and from discovery, once
+    assert "audit=1" in cmdline and "console=ttyS0,115200" in cmdline
+    assert not any(a.startswith(("inst.", "BOOT_IMAGE")) for a in cmdline)
+    grub = (env.target / "etc/default/grub").read_text()
+    assert "GRUB_TIMEOUT=3" in grub and "GRUB_ENABLE_BLSCFG=true" in grub
+    assert 'GRUB_TERMINAL="serial console"' in grub and "--speed=115200" in grub
+    assert "root=" not in grub.split("GRUB_CMDLINE_LINUX=")[1].splitlines()[0]
+    cmds = env.runner.commands(chroot=True)
+    assert ["kernel-install", "add", "6.6.1", "/lib/modules/6.6.1/vmlinuz"] in cmds
+    assert ["grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"] in cmds
+    assert not env.runner.named("grub2-install")  # it would replace the signed shim/GRUB
+    stub = (env.target / "boot/efi/EFI/azurelinux/grub.cfg").read_text()
+    assert f"--fs-uuid --set=dev {ROOT_UUID}" in stub and "prefix=($dev)/boot/grub2" in stub
+
+
+def test_selinux_disabled_reaches_the_fedora_command_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    plan = new_plan()
+    plan.security.selinux = "disabled"
+    env = fedora_uefi(tmp_path, plan)
+    bootloader.apply(env.ctx)
+    assert "selinux=0" in (env.target / "etc/kernel/cmdline").read_text().split()
+
+
+def debian_target(tmp_path, firmware, plan=None):
+    env = make_env(tmp_path, plan=plan, family="debian", firmware=firmware,
+                   tools=("grub-install", "grub-mkconfig", "update-initramfs"))
+    t = env.target
+    (t / "lib/modules/6.1.0-9-amd64").mkdir(parents=True)
+    (t / "boot").mkdir(exist_ok=True)
+    (t / "boot/vmlinuz-6.1.0-9-amd64").write_text("kernel")
+    (t / "etc/fstab").write_text(f"UUID={ROOT_UUID} / ext4 defaults 0 1\n")
+    return env
+
+
+def test_debian_bios_raid1_gets_grub_on_every_member(tmp_path):
+    env = debian_target(tmp_path, "bios")
+    env.ctx.runner = env.runner = runner_for(env.target, {"/": "/dev/vda3", "/boot": "/dev/md127"},
+                                             {"/dev/vda3": tree("/dev/vda3", "part", ROOT_UUID, "ext4",
+                                                                [tree("/dev/vda", "disk")]),
+                                              "/dev/md127": RAID_BOOT})
+    bootloader.apply(env.ctx)
+    cmds = env.runner.commands(chroot=True)
+    assert ["grub-install", "--target=i386-pc", "/dev/vda"] in cmds
+    assert ["grub-install", "--target=i386-pc", "/dev/vdb"] in cmds
+    assert ["update-initramfs", "-c", "-k", "6.1.0-9-amd64"] in cmds
+    assert cmds[-1] == ["grub-mkconfig", "-o", "/boot/grub/grub.cfg"]
+    assert cmds.index(["update-initramfs", "-c", "-k", "6.1.0-9-amd64"]) < cmds.index(cmds[-1])
+    assert "ARRAY /dev/md127" in (env.target / "etc/mdadm/mdadm.conf").read_text()
+    assert not (env.target / "etc/kernel/cmdline").exists()
+
+
+def test_storage_boot_disks_take_precedence(tmp_path):
+    env = debian_target(tmp_path, "bios")
+    env.ctx.boot_disks = ["/dev/sdb"]
+    bootloader.apply(env.ctx)
+    assert env.runner.named("grub-install") == [["grub-install", "--target=i386-pc", "/dev/sdb"]]
+
+
+def test_debian_uefi_installs_grub_and_the_removable_fallback(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    env = debian_target(tmp_path, "uefi")
+    (env.target / "boot/efi").mkdir(parents=True)
+    bootloader.apply(env.ctx)
+    installs = env.runner.named("grub-install")
+    assert installs[0] == ["grub-install", "--target=x86_64-efi", "--efi-directory=/boot/efi", "--no-nvram",
+                           "--bootloader-id=debian"]
+    assert installs[1][-1] == "--removable"
+    assert any("no boot entry" in e.message for e in env.events if e.kind == "log")
+
+
+def test_location_none_configures_but_installs_nothing(tmp_path):
+    plan = new_plan()
+    plan.bootloader.location = "none"
+    env = debian_target(tmp_path, "bios", plan)
+    bootloader.apply(env.ctx)
+    assert not env.runner.named("grub-install")
+    assert env.runner.named("grub-mkconfig") and env.runner.named("update-initramfs")
+
+
+def test_missing_grub_is_a_clear_error(tmp_path):
+    env = make_env(tmp_path, family="debian", firmware="bios", tools=("update-initramfs",))
+    (env.target / "lib/modules/6.1.0").mkdir(parents=True)
+    (env.target / "boot").mkdir()
+    (env.target / "boot/vmlinuz-6.1.0").write_text("k")
+    env.ctx.boot_disks = ["/dev/vda"]
+    with pytest.raises(StepError, match="grub2-install or grub-install"):
+        bootloader.apply(env.ctx)
+
+
+def test_uefi_without_esp_is_a_clear_error(tmp_path):
+    env = debian_target(tmp_path, "uefi")
+    with pytest.raises(StepError, match="EFI system partition"):
+        bootloader.apply(env.ctx)
+
+
+def test_efi_entry_for_shim_when_efivars_are_writable(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: True)
+    monkeypatch.setattr(bootloader, "_partition_number", lambda name: 1)
+    env = fedora_uefi(tmp_path)
+    bootloader.apply(env.ctx)
+    entry = env.runner.named("efibootmgr")[0]
+    assert entry[entry.index("--disk") + 1] == "/dev/vda" and entry[entry.index("--part") + 1] == "1"
+    assert entry[entry.index("--loader") + 1] == "\\EFI\\azurelinux\\shimx64.efi"
+
+
+def test_grub_defaults_are_updated_in_place():
+    text = bootloader.default_grub_text('GRUB_TIMEOUT=5\n# c\nGRUB_CMDLINE_LINUX="quiet"\nGRUB_DEFAULT=0\n',
+                                        {"GRUB_TIMEOUT": "1", "GRUB_CMDLINE_LINUX": '"a b"', "GRUB_X": "y"})
+    assert text == 'GRUB_TIMEOUT=1\n# c\nGRUB_CMDLINE_LINUX="a b"\nGRUB_DEFAULT=0\nGRUB_X=y\n'

@@ -1,0 +1,207 @@
+"""Scenarios: a kickstart (or the reference script) plus expected facts.
+
+A scenario file (tests/vm/scenarios/NAME.toml):
+
+    firmware = "uefi"                    # uefi | bios: live boot and installed boot
+    install = "installer"                # installer | reference
+    kickstart = "NAME.ks"                # installer scenarios; {pubkey} is substituted
+    ks_delivery = "oemdrv"               # oemdrv | hd | file
+    broken = ""                          # reference only: "broken-root"
+    [[disks]]                            # in QEMU order; the first selected disk boots
+    name = "os"; size = "20G"; bus = "virtio"; selected = true
+    [expected]                           # keys of checks.CHECKS
+    hostname = "ref-uefi"
+
+Reference scenarios that share a firmware share one live boot; each installer
+scenario gets its own (its kickstart may claim every disk it sees).
+"""
+import shlex
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import verify
+from .diskhash import hash_disks
+from .guest import run_guest, run_dir
+from .live import LiveEnv
+from .payload import Payload
+from .paths import BUILD, SCENARIOS, SCRIPTS
+from .qemu import Disk, GuestError, Share, sparse_disk
+from .timings import Timer
+
+INSTALL_CMD = "python3 -m installer install --kickstart {ks} --yes"
+KS_SPECS = {
+    "oemdrv": "hd:LABEL=OEMDRV:/ks.cfg",
+    "hd": "hd:LABEL=AZL-KS:/kickstarts/ks.cfg",
+    "file": "/run/azl/job/{name}/ks.cfg",
+}
+
+
+@dataclass
+class TargetDisk:
+    name: str
+    size: str = "20G"
+    bus: str = "virtio"
+    selected: bool = True
+    serial: str = ""
+
+
+@dataclass
+class Scenario:
+    name: str
+    firmware: str
+    disks: list[TargetDisk]
+    expected: dict
+    install: str = "installer"
+    kickstart: str = ""
+    ks_delivery: str = "oemdrv"
+    broken: str = ""
+    append: str = ""
+    timeout: int = 1200
+    results: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "Scenario":
+        path = Path(path)
+        data = tomllib.loads(path.read_text())
+        disks = [TargetDisk(**d) for d in data.pop("disks")]
+        ks = data.pop("kickstart", "")
+        if ks:
+            ks = (path.parent / ks).read_text()
+        return cls(name=data.pop("name", path.stem), disks=disks, kickstart=ks, **data)
+
+    @property
+    def workdir(self) -> Path:
+        return BUILD / "scenarios" / self.name
+
+    def disk_objects(self) -> list[Disk]:
+        return [Disk(self.workdir / f"{d.name}.img", bus=d.bus,
+                     serial=d.serial or f"{self.name[:12]}-{d.name}"[:20], selected=d.selected)
+                for d in self.disks]
+
+
+def load_all(names=None) -> list[Scenario]:
+    paths = sorted(SCENARIOS.glob("*.toml"))
+    found = [Scenario.load(p) for p in paths]
+    return [s for s in found if names is None or s.name in names]
+
+
+def _prepare_disks(sc: Scenario) -> list[Disk]:
+    disks = sc.disk_objects()
+    for d, spec in zip(disks, sc.disks):
+        sparse_disk(d.path, spec.size)
+        if not d.selected:
+            _populate(d.path)
+    return disks
+
+
+def _populate(path: Path) -> None:
+    """Give a disk the install must not touch a partition table and some data."""
+    subprocess.run(["sfdisk", "-q", "--label", "gpt", str(path)], input="size=64MiB, type=L\n",
+                   text=True, check=True)
+    with open(path, "r+b") as f:
+        f.seek(1 << 20)
+        f.write(b"azl-keep-me " * 4096)
+
+
+def _oemdrv_image(sc: Scenario, label: str, relpath: str, ks: str) -> Path:
+    src = sc.workdir / f"{label.lower()}-tree"
+    subprocess.run(["rm", "-rf", str(src)], check=True)
+    (src / relpath).parent.mkdir(parents=True, exist_ok=True)
+    (src / relpath).write_text(ks)
+    img = sparse_disk(sc.workdir / f"{label.lower()}.img", "16M")
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", label, "-d", str(src), str(img)], check=True)
+    return img
+
+
+def _reference_cmd(sc: Scenario, disk: Disk, payload_tar: str) -> str:
+    script = "/run/azl/job/reference-install.sh"
+    return shlex.join([script, disk.serial, sc.firmware, sc.expected.get("hostname", sc.name),
+                       "/run/azl/job/harness.pub", payload_tar] + ([sc.broken] if sc.broken else []))
+
+
+def _install_step(sc: Scenario, disks: list[Disk], pubkey: str, files: dict,
+                  extra_disks: list[Disk]) -> tuple[str, str]:
+    """(shell command, kernel-command-line fragment) installing one scenario."""
+    if sc.install == "reference":
+        target = next(d for d in disks if d.selected)
+        return _reference_cmd(sc, target, "/run/azl/payload/testos.tar.zst"), ""
+    ks = sc.kickstart.replace("{pubkey}", pubkey.strip())
+    spec = KS_SPECS[sc.ks_delivery].format(name=sc.name)
+    if sc.ks_delivery == "oemdrv":
+        extra_disks.append(Disk(_oemdrv_image(sc, "OEMDRV", "ks.cfg", ks), bus="virtio",
+                                serial="azl-oemdrv", selected=False))
+    elif sc.ks_delivery == "hd":
+        extra_disks.append(Disk(_oemdrv_image(sc, "AZL-KS", "kickstarts/ks.cfg", ks), bus="usb",
+                                serial="azl-ks", selected=False))
+    else:
+        files[f"{sc.name}/ks.cfg"] = ks
+    return INSTALL_CMD.format(ks=shlex.quote(spec)), f"inst.ks={spec}"
+
+
+def install(live: LiveEnv, payload: Payload, scenarios: list[Scenario], pubkey: str,
+            timer: Timer, boot_name: str) -> None:
+    """Boot the live env once with every scenario's disks and install each in turn.
+    Fills sc.results with rc, output, phase timings and the hashes of unselected disks."""
+    firmware = {sc.firmware for sc in scenarios}
+    assert len(firmware) == 1, "scenarios sharing a boot share a firmware"
+    all_disks: list[Disk] = []
+    files: dict = {"reference-install.sh": (SCRIPTS / "reference-install.sh").read_text(),
+                   "harness.pub": pubkey}
+    lines = ["#!/bin/sh", "cd /run/azl/job"]
+    appends = []
+    for sc in scenarios:
+        sc.workdir.mkdir(parents=True, exist_ok=True)
+        disks = _prepare_disks(sc)
+        extra: list[Disk] = []
+        cmd, append = _install_step(sc, disks, pubkey, files, extra)
+        appends += [append, sc.append]
+        sc.results["disks"] = disks
+        sc.results["before"] = hash_disks([d for d in disks if not d.selected])
+        all_disks += disks + extra
+        lines += [f"echo 'azl-scenario: {sc.name} start'",
+                  f"{cmd} > out/{sc.name}.log 2>&1; echo $? > out/{sc.name}.rc"]
+    script = "\n".join(lines) + "\nsync\n"
+    timeout = sum(sc.timeout for sc in scenarios)
+    res = run_guest(live, script, all_disks, name=boot_name, firmware=firmware.pop(),
+                    timeout=timeout, files=files,
+                    payload=payload.dir, append=" ".join(a for a in appends if a))
+    for sc in scenarios:
+        timer.add("boot", sc.name, (res.boot_seconds or 0) / len(scenarios))
+        out = res.job_dir / "out"
+        rcf = out / f"{sc.name}.rc"
+        sc.results["rc"] = int(rcf.read_text()) if rcf.exists() else None
+        sc.results["output"] = (out / f"{sc.name}.log").read_text(errors="replace") \
+            if (out / f"{sc.name}.log").exists() else ""
+        sc.results["serial_tail"] = res.tail
+        sc.results["serial_log"] = res.serial_log
+        _record_phases(sc, timer)
+        sc.results["after"] = hash_disks([d for d in sc.results["disks"] if not d.selected])
+
+
+def _record_phases(sc: Scenario, timer: Timer) -> None:
+    marks = []
+    for line in sc.results["output"].splitlines():
+        if line.startswith("azl-phase: "):
+            _, name, at = line.split()
+            marks.append((name, float(at)))
+    for (name, at), (_, nxt) in zip(marks, marks[1:]):
+        timer.add("bootloader" if name == "unmount" else name, sc.name, nxt - at)
+
+
+def verify_install(sc: Scenario, key: Path, timer: Timer) -> dict:
+    """Raise AssertionError unless the install succeeded, left unselected disks
+    alone, and the installed system boots and passes the expected checks."""
+    r = sc.results
+    if r.get("rc") != 0:
+        raise AssertionError(f"{sc.name}: install exited with {r.get('rc')}\n--- install output "
+                             "(tail) ---\n" + "\n".join(r.get("output", "").splitlines()[-40:])
+                             + f"\n--- serial log {r.get('serial_log')} (tail) ---\n"
+                             + r.get("serial_tail", ""))
+    changed = [p for p, h in r["before"].items() if r["after"].get(p) != h]
+    if changed:
+        raise AssertionError(f"{sc.name}: disks not selected were modified: {changed}")
+    boot = [d for d in r["disks"] if d.selected]
+    return verify.boot_and_check(f"{sc.name}-installed", sc.workdir / "boot", boot, sc.firmware,
+                                 sc.expected, key, timer=timer, scenario=sc.name)

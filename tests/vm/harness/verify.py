@@ -1,0 +1,56 @@
+"""Boot an installed disk set alone and check it over SSH."""
+from pathlib import Path
+
+from . import checks, ssh
+from .qemu import VM, Disk, GuestError, free_port
+
+
+class CheckFailed(AssertionError):
+    pass
+
+
+def installed_vm(name: str, workdir: Path, disks: list[Disk], firmware: str) -> VM:
+    """The installed disks booted by firmware alone (no -kernel): OVMF with a
+    fresh VARS copy for 'uefi', SeaBIOS for 'bios'. The first disk boots."""
+    if firmware not in ("uefi", "bios"):
+        raise ValueError("an installed system boots under 'uefi' or 'bios'")
+    boot = [Disk(d.path, bus=d.bus, serial=d.serial, bootindex=0 if i == 0 else None)
+            for i, d in enumerate(disks)]
+    port = free_port()
+    vm = VM(name=name, workdir=workdir, disks=boot, firmware=firmware, forwards={22: port})
+    vm.ssh_port = port
+    return vm
+
+
+def boot_and_check(name: str, workdir: Path, disks: list[Disk], firmware: str, expected: dict,
+                   key: Path, timeout=420, timer=None, scenario=None) -> dict:
+    """Boot, wait for sshd, gather facts in one session, run the checks, power off.
+    Raises CheckFailed with the problems and the guest's serial-log excerpt."""
+    vm = installed_vm(name, workdir, disks, firmware)
+    scenario = scenario or name
+    with vm:
+        try:
+            if timer:
+                with timer.phase("reboot", scenario):
+                    ssh.wait_ssh(vm, vm.ssh_port, key, timeout)
+            else:
+                ssh.wait_ssh(vm, vm.ssh_port, key, timeout)
+        except GuestError as e:
+            raise CheckFailed(f"{name}: the installed system did not come up: {e}") from None
+        if timer:
+            with timer.phase("checks", scenario):
+                facts = checks.gather(vm.ssh_port, key)
+        else:
+            facts = checks.gather(vm.ssh_port, key)
+        problems = checks.run_checks(facts, expected)
+        ssh.run(vm.ssh_port, key, "systemctl poweroff --no-block", timeout=30)
+        try:
+            vm.wait_exit(60)
+        except GuestError:
+            pass
+    (Path(workdir) / "facts.txt").write_text(
+        "".join(f"=== {k}\n{v}" for k, v in facts.items()))
+    if problems:
+        raise CheckFailed(f"{name}: {len(problems)} check(s) failed:\n  " + "\n  ".join(problems)
+                          + f"\n--- serial log {vm.serial_log} (tail) ---\n{vm.tail(40)}")
+    return facts

@@ -1,0 +1,166 @@
+"""Guest side of the storage VM scenarios: drive installer.storage on the guest's real disks.
+
+Run inside the live test environment as `python3 driver.py cases.json results.json`. For each case:
+probe the machine, load the kickstart, preview (what `azl-install plan` shows), apply with
+progress events, write fstab/crypttab into the target, record lsblk/findmnt/blkid/cryptsetup
+facts, tear down, and record what is left (mounts, device-mapper, md arrays). Optional extras per
+case: a failure injected in the middle of apply (then a clean rerun), and a plain rerun.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+T0 = time.monotonic()
+from installer import storage  # noqa: E402
+
+IMPORT_SECONDS = time.monotonic() - T0
+
+from installer.diagnostics import PlanError  # noqa: E402
+from installer.events import Progress  # noqa: E402
+from installer.kickstart import load_kickstart  # noqa: E402
+from installer.probe import probe_machine  # noqa: E402
+from installer.product import load_product  # noqa: E402
+
+TARGET = "/mnt/sysroot"
+
+
+def sh(*argv: str) -> str:
+    return subprocess.run(list(argv), capture_output=True, text=True).stdout
+
+
+def leftovers() -> dict:
+    return {
+        "mounts": [line.split()[1] for line in open("/proc/mounts") if line.split()[1].startswith(TARGET)],
+        "dm": sorted(n for n in sh("dmsetup", "ls").split("\n") if n and "No devices" not in n),
+        "md": [line.split()[0] for line in open("/proc/mdstat") if line.startswith("md")],
+        "swaps": [line.split()[0] for line in open("/proc/swaps").read().splitlines()[1:]],
+    }
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def facts(target) -> dict:
+    out = {
+        "lsblk": json.loads(sh("lsblk", "-J", "-b", "-o", "NAME,KNAME,PKNAME,TYPE,FSTYPE,FSVER,UUID,LABEL,SIZE,"
+                                "MOUNTPOINT,SERIAL")),
+        "findmnt": json.loads(sh("findmnt", "-J", "-R", "-o", "TARGET,SOURCE,FSTYPE,OPTIONS", TARGET) or "{}"),
+        "fstab": open(os.path.join(TARGET, "etc/fstab")).read(),
+        "crypttab": open(os.path.join(TARGET, "etc/crypttab")).read()
+        if os.path.exists(os.path.join(TARGET, "etc/crypttab")) else "",
+        "crypttab_mode": oct(os.stat(os.path.join(TARGET, "etc/crypttab")).st_mode & 0o777)
+        if os.path.exists(os.path.join(TARGET, "etc/crypttab")) else None,
+        "blkid": {},
+        "luks": {},
+        "mdstat": open("/proc/mdstat").read(),
+        "swaps": open("/proc/swaps").read(),
+        "kernel_args": target.kernel_args,
+        "boot_disks": target.boot_disks,
+        "root_device": target.root_device,
+    }
+    for line in sh("blkid", "-o", "export").split("\n\n"):
+        fields = dict(x.split("=", 1) for x in line.splitlines() if "=" in x)
+        if "DEVNAME" in fields:
+            out["blkid"][fields["DEVNAME"]] = fields
+    for dev, f in out["blkid"].items():
+        if f.get("TYPE") == "crypto_LUKS":
+            out["luks"][dev] = sh("cryptsetup", "luksDump", dev)
+    return out
+
+
+def run_case(case: dict, product) -> dict:
+    res: dict = {"name": case["name"]}
+    machine = probe_machine()
+    machine.firmware = case["firmware"]  # the layout follows the scenario's firmware; the live boot is direct
+    res["disks"] = {d.serial: d.name for d in machine.disks}
+    loaded = load_kickstart(case["ks"])
+    res["ks_errors"] = [str(d) for d in loaded.errors]
+    if loaded.plan is None:
+        return res
+    plan = loaded.plan
+    t = time.monotonic()
+    try:
+        preview = storage.preview_storage(plan, machine, product)
+    except PlanError as exc:
+        res["preview_error"] = str(exc)
+        res["preview_seconds"] = time.monotonic() - t
+        try:
+            storage.apply_storage(plan, machine, product, TARGET)
+            res["apply_error"] = None
+        except PlanError as exc2:
+            res["apply_error"] = str(exc2)
+        res["leftovers"] = leftovers()
+        return res
+    res["preview_seconds"] = time.monotonic() - t
+    res["preview"] = preview.to_dict()
+    res["tree"] = preview.tree_text()
+
+    if case.get("inject_failure"):
+        seen = []
+
+        def failing(event):
+            if isinstance(event, Progress) and event.done >= case["inject_failure"]:
+                raise Boom(f"injected failure after {event.done} actions")
+            seen.append(event)
+
+        try:
+            storage.apply_storage(plan, machine, product, TARGET, failing)
+            res["injected"] = "no failure"
+        except Boom as exc:
+            res["injected"] = str(exc)
+        res["after_failure"] = leftovers()
+
+    progress = []
+    t = time.monotonic()
+    target = storage.apply_storage(plan, machine, product, TARGET,
+                                   lambda e: progress.append(e.to_dict()) if isinstance(e, Progress) else None)
+    res["apply_seconds"] = time.monotonic() - t
+    res["progress"] = progress
+    res["executed"] = list(target.actions)
+    storage.write_fstab(target)
+    res["facts"] = facts(target)
+    t = time.monotonic()
+    storage.teardown(target)
+    res["teardown_seconds"] = time.monotonic() - t
+    res["after_teardown"] = leftovers()
+
+    if case.get("rerun"):
+        t = time.monotonic()
+        again = storage.apply_storage(plan, machine, product, TARGET)
+        res["rerun_executed"] = list(again.actions)
+        res["rerun_seconds"] = time.monotonic() - t
+        storage.teardown(again)
+        res["after_rerun"] = leftovers()
+    return res
+
+
+def main() -> int:
+    cases = json.load(open(sys.argv[1]))
+    product = load_product()
+    results = {"import_seconds": IMPORT_SECONDS, "cases": []}
+    for case in cases:
+        start = time.monotonic()
+        print(f"azl-storage-case: {case['name']} start", flush=True)
+        try:
+            res = run_case(case, product)
+        except Exception:
+            res = {"name": case["name"], "crash": traceback.format_exc()}
+            try:
+                storage.unmount_all(TARGET)
+            except Exception:  # noqa: BLE001
+                pass
+        res["seconds"] = time.monotonic() - start
+        print(f"azl-storage-case: {case['name']} done in {res['seconds']:.1f}s", flush=True)
+        results["cases"].append(res)
+        with open(sys.argv[2], "w") as fh:
+            json.dump(results, fh, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

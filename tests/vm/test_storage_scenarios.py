@@ -1,0 +1,316 @@
+"""Storage scenarios on real (virtual) disks: installer.storage driven inside the live guest.
+
+One live boot holds every scenario's disks; tests/vm/scenarios/storage/driver.py runs each
+kickstart in turn (preview -> apply -> fstab -> facts -> teardown) and the checks below read its
+results. Disks that must not change are hashed here, on the host, before and after the boot.
+
+  s1 UEFI virtio, default LVM + xfs (+ a failure injected mid-apply, then a clean run)
+  s2 BIOS SATA, autopart --type=plain --fstype=ext4
+  s3 UEFI NVMe, LUKS2 + LVM (+ a rerun that removes the existing LUKS/LVM stack)
+  s4 two disks, RAID1 for /boot and / (+ a rerun that removes the existing md arrays)
+  s5 btrfs volume with subvolumes
+  s6 clearpart --none into free space next to an existing partition that stays byte-identical
+  s7 disk too small: a clear error, every disk byte-identical
+The installed systems are booted by the full installer scenarios (tests/vm/scenarios/*.toml);
+this file proves the storage layer alone, with all seven layouts in one ~4 minute boot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness.guest import run_guest
+from harness.paths import BUILD, VM_DIR
+from harness.qemu import Disk, sparse_disk
+
+pytestmark = pytest.mark.vm
+
+HERE = VM_DIR / "scenarios" / "storage"
+MiB = 1 << 20
+GiB = 1 << 30
+
+# serial -> (bus, size)
+DISKS = {
+    "s1-os": ("virtio", 8 * GiB),
+    "s2-os": ("sata", 8 * GiB),
+    "s3-os": ("nvme", 8 * GiB),
+    "s4-a": ("virtio", 6 * GiB),
+    "s4-b": ("virtio", 6 * GiB),
+    "s5-os": ("virtio", 8 * GiB),
+    "s6-os": ("virtio", 8 * GiB),
+    "s7-small": ("virtio", 3 * GiB),
+    "keep": ("nvme", 2 * GiB),
+}
+CASES = [
+    {"name": "s1", "ks": "s1-uefi-virtio-lvm.ks", "firmware": "uefi", "inject_failure": 6},
+    {"name": "s2", "ks": "s2-bios-sata-plain.ks", "firmware": "bios"},
+    {"name": "s3", "ks": "s3-uefi-nvme-luks.ks", "firmware": "uefi", "rerun": True},
+    {"name": "s4", "ks": "s4-raid1.ks", "firmware": "uefi", "rerun": True},
+    {"name": "s5", "ks": "s5-btrfs.ks", "firmware": "uefi"},
+    {"name": "s6", "ks": "s6-clearpart-none.ks", "firmware": "uefi"},
+    {"name": "s7", "ks": "s7-too-small.ks", "firmware": "uefi"},
+]
+KEEP_PART = (1 * MiB, 1 * GiB)  # s6: the existing partition (start, size) that must stay identical
+
+
+def sha256(path: Path, start: int = 0, length: int | None = None) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        left = length if length is not None else path.stat().st_size - start
+        while left > 0:
+            chunk = fh.read(min(left, 4 * MiB))
+            if not chunk:
+                break
+            h.update(chunk)
+            left -= len(chunk)
+    return h.hexdigest()
+
+
+def _existing_partition(path: Path) -> None:
+    """A GPT with one ext4 partition holding data, as another OS would leave it."""
+    start, size = KEEP_PART
+    subprocess.run(["sfdisk", "-q", str(path)], check=True, text=True,
+                   input=f"label: gpt\nstart={start // 512}, size={size // 512}, type=L\n")
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "keepme", "-E", f"offset={start}", str(path),
+                    str(size // 4096)], check=True, capture_output=True)
+    with open(path, "r+b") as fh:
+        fh.seek(start + size - 8 * MiB)
+        fh.write(b"azl-keep-me " * 4096)
+
+
+def _junk_table(path: Path) -> None:
+    subprocess.run(["sfdisk", "-q", "--label", "gpt", str(path)], input="size=64MiB, type=L\n", text=True,
+                   check=True)
+    with open(path, "r+b") as fh:
+        fh.seek(MiB)
+        fh.write(b"azl-keep-me " * 4096)
+
+
+@pytest.fixture(scope="module")
+def storage_run(live_env, vm_timer):
+    work = BUILD / "storage-scenarios"
+    disks = []
+    for serial, (bus, size) in DISKS.items():
+        path = sparse_disk(work / f"{serial}.img", size)
+        disks.append(Disk(path, bus=bus, serial=serial, selected=serial not in ("keep", "s7-small")))
+    by_serial = {d.serial: d for d in disks}
+    _existing_partition(by_serial["s6-os"].path)
+    _junk_table(by_serial["s7-small"].path)
+    _junk_table(by_serial["keep"].path)
+    before = {
+        "s6-part": sha256(by_serial["s6-os"].path, *KEEP_PART),
+        "s7-small": sha256(by_serial["s7-small"].path),
+        "keep": sha256(by_serial["keep"].path),
+    }
+    cases = [dict(c, ks=f"/run/azl/job/{c['ks']}") for c in CASES]
+    files = {c["ks"]: (HERE / c["ks"]).read_text() for c in CASES}
+    files["driver.py"] = (HERE / "driver.py").read_text()
+    files["cases.json"] = json.dumps(cases)
+    result = run_guest(live_env, "python3 driver.py cases.json out/storage.json\n", disks, name="storage",
+                       timeout=1800, files=files, memory=2048)
+    vm_timer.add("boot", "storage", result.boot_seconds or 0)
+    out = result.job_dir / "out" / "storage.json"
+    assert out.exists(), f"driver wrote no results (rc {result.rc}):\n{result.output[-4000:]}\n{result.tail}"
+    data = json.loads(out.read_text())
+    cases_by_name = {c["name"]: c for c in data["cases"]}
+    for c in data["cases"]:
+        if "apply_seconds" in c:
+            vm_timer.add("storage", f"storage-{c['name']}", c["apply_seconds"])
+    after = {
+        "s6-part": sha256(by_serial["s6-os"].path, *KEEP_PART),
+        "s7-small": sha256(by_serial["s7-small"].path),
+        "keep": sha256(by_serial["keep"].path),
+    }
+    return {"cases": cases_by_name, "before": before, "after": after, "raw": data, "output": result.output,
+            "rc": result.rc}
+
+
+def case(run, name):
+    c = run["cases"].get(name)
+    assert c is not None, f"{name} did not run:\n{run['output'][-3000:]}"
+    assert "crash" not in c, f"{name} crashed:\n{c['crash']}"
+    assert not c.get("ks_errors"), c["ks_errors"]
+    return c
+
+
+def blockdevs(c) -> list[dict]:
+    out = []
+
+    def walk(nodes):
+        for n in nodes:
+            out.append(n)
+            walk(n.get("children", []))
+
+    walk(c["facts"]["lsblk"]["blockdevices"])
+    return out
+
+
+def disk_tree(c, serial) -> list[dict]:
+    name = c["disks"][serial]
+    top = next(n for n in c["facts"]["lsblk"]["blockdevices"] if n["name"] == name)
+    out = []
+
+    def walk(n):
+        out.append(n)
+        for ch in n.get("children", []):
+            walk(ch)
+
+    walk(top)
+    return out
+
+
+def mounted(c) -> dict[str, dict]:
+    """mountpoint inside the target -> findmnt entry."""
+    out = {}
+
+    def walk(nodes):
+        for n in nodes:
+            rel = n["target"][len("/mnt/sysroot"):] or "/"
+            out[rel] = n
+            walk(n.get("children", []))
+
+    walk(c["facts"]["findmnt"].get("filesystems", []))
+    return out
+
+
+def fstab_lines(c) -> list[list[str]]:
+    return [line.split() for line in c["facts"]["fstab"].splitlines() if line.strip() and not line.startswith("#")]
+
+
+def assert_fstab_by_uuid(c):
+    uuids = {f.get("UUID") for f in c["facts"]["blkid"].values()}
+    lines = fstab_lines(c)
+    assert lines, c["facts"]["fstab"]
+    for spec, *_ in lines:
+        assert spec.startswith("UUID=") and spec[5:] in uuids, (spec, c["facts"]["fstab"])
+
+
+def assert_clean(state):
+    assert state["mounts"] == [] and state["dm"] == [] and state["md"] == [], state
+    assert not [s for s in state["swaps"] if "zram" not in s], state
+
+
+def assert_preview_matches_apply(c):
+    assert c["preview"]["actions"] == c["executed"], (c["preview"]["actions"], c["executed"])
+    progress = c["progress"]
+    assert [p["done"] for p in progress] == list(range(len(c["executed"]) + 1))
+    assert {p["total"] for p in progress} == {len(c["executed"])}
+
+
+def test_s1_uefi_virtio_default_lvm_xfs(storage_run):
+    c = case(storage_run, "s1")
+    assert_preview_matches_apply(c)
+    m = mounted(c)
+    assert m["/"]["fstype"] == "xfs" and m["/"]["source"] == "/dev/mapper/azl-root"
+    assert m["/boot"]["fstype"] == "xfs" and m["/boot/efi"]["fstype"] == "vfat"
+    for sub in ("/proc", "/sys", "/dev", "/dev/pts", "/run"):
+        assert sub in m, sorted(m)
+    tree = disk_tree(c, "s1-os")
+    assert [n["fstype"] for n in tree if n["type"] == "part"] == ["vfat", "xfs", "LVM2_member"]
+    assert [n["size"] for n in tree if n["type"] == "part"][:2] == [600 * MiB, 1024 * MiB]
+    assert_fstab_by_uuid(c)
+    # a failure in the middle of apply left nothing mounted or open, and the rerun then worked
+    assert c["injected"] == "injected failure after 6 actions"
+    assert_clean(c["after_failure"])
+    assert_clean(c["after_teardown"])
+
+
+def test_s2_bios_sata_plain_ext4(storage_run):
+    c = case(storage_run, "s2")
+    assert_preview_matches_apply(c)
+    tree = disk_tree(c, "s2-os")
+    parts = [n for n in tree if n["type"] == "part"]
+    assert parts[0]["size"] == 1 * MiB and parts[0]["fstype"] is None  # biosboot has no filesystem
+    m = mounted(c)
+    assert m["/"]["fstype"] == "ext4" and m["/boot"]["fstype"] == "ext4"
+    assert "/boot/efi" not in m
+    assert not [n for n in tree if n["type"] == "lvm"]
+    assert [line[3:] for line in fstab_lines(c) if line[1] == "/"] == [["defaults", "0", "1"]]
+    assert_fstab_by_uuid(c)
+    assert_clean(c["after_teardown"])
+
+
+def test_s3_uefi_nvme_luks2_lvm(storage_run):
+    c = case(storage_run, "s3")
+    assert_preview_matches_apply(c)
+    tree = disk_tree(c, "s3-os")
+    luks = [n for n in tree if n["fstype"] == "crypto_LUKS"]
+    assert len(luks) == 1 and luks[0]["fsver"] == "2"
+    dump = next(iter(c["facts"]["luks"].values()))
+    assert "Version:       \t2" in dump and "pbkdf2" in dump
+    crypt = [line.split() for line in c["facts"]["crypttab"].splitlines() if line and not line.startswith("#")]
+    assert crypt == [[f"luks-{luks[0]['uuid']}", f"UUID={luks[0]['uuid']}", "none"]]
+    assert c["facts"]["crypttab_mode"] == "0o600"
+    assert f"rd.luks.uuid=luks-{luks[0]['uuid']}" in c["facts"]["kernel_args"]
+    assert "rd.lvm.lv=azl/root" in c["facts"]["kernel_args"]
+    assert mounted(c)["/"]["fstype"] == "xfs"
+    assert_fstab_by_uuid(c)
+    assert "azl-test-luks-secret" not in json.dumps(c)
+    assert_clean(c["after_teardown"])
+    # the rerun found the LUKS + LVM stack from the first run and removed it cleanly
+    assert any(a.startswith("destroy format luks2") or a.startswith("destroy format luks") for a in
+               c["rerun_executed"]), c["rerun_executed"]
+    assert any(a.startswith("destroy volume group azl") for a in c["rerun_executed"]), c["rerun_executed"]
+    assert_clean(c["after_rerun"])
+
+
+def test_s4_raid1_boot_and_root_on_two_disks(storage_run):
+    c = case(storage_run, "s4")
+    assert_preview_matches_apply(c)
+    raids = [n for n in blockdevs(c) if n["type"] == "raid1"]
+    assert {n["kname"] for n in raids} and len({n["kname"] for n in raids}) == 2
+    for serial in ("s4-a", "s4-b"):
+        assert len([n for n in disk_tree(c, serial) if n["type"] == "raid1"]) == 2, serial
+    m = mounted(c)
+    assert m["/"]["source"].startswith("/dev/md") and m["/boot"]["source"].startswith("/dev/md")
+    assert sorted(c["facts"]["boot_disks"]) == sorted(f"/dev/{c['disks'][s]}" for s in ("s4-a", "s4-b"))
+    assert_fstab_by_uuid(c)
+    assert_clean(c["after_teardown"])
+    assert any("destroy RAID array" in a for a in c["rerun_executed"]), c["rerun_executed"]
+    assert_clean(c["after_rerun"])
+
+
+def test_s5_btrfs_subvolumes(storage_run):
+    c = case(storage_run, "s5")
+    assert_preview_matches_apply(c)
+    m = mounted(c)
+    for mp, sub in (("/", "root"), ("/home", "home"), ("/var/log", "log")):
+        assert m[mp]["fstype"] == "btrfs", m[mp]
+        assert re.search(rf"subvol=/{sub}(,|$)", m[mp]["options"]), m[mp]
+    opts = {line[1]: line[3] for line in fstab_lines(c)}
+    assert opts["/"] == "subvol=root" and opts["/home"] == "subvol=home"
+    assert_fstab_by_uuid(c)
+    assert_clean(c["after_teardown"])
+
+
+def test_s6_clearpart_none_keeps_the_existing_partition_byte_identical(storage_run):
+    c = case(storage_run, "s6")
+    assert_preview_matches_apply(c)
+    assert not [a for a in c["executed"] if a.startswith("destroy")], c["executed"]
+    parts = [n for n in disk_tree(c, "s6-os") if n["type"] == "part"]
+    assert parts[0]["label"] == "keepme" and parts[0]["fstype"] == "ext4"
+    assert len(parts) == 5
+    assert storage_run["before"]["s6-part"] == storage_run["after"]["s6-part"]
+    assert_clean(c["after_teardown"])
+
+
+def test_s7_too_small_is_a_clear_error_and_nothing_changes(storage_run):
+    c = case(storage_run, "s7")
+    assert re.fullmatch(r"/run/azl/job/s7-too-small\.ks:5: not enough disk space: the layout needs at least "
+                        r"[\d.]+ GiB, the selected disks have 3\.0 GiB \(\w+: 3\.0 GiB free\)",
+                        c["preview_error"]), c["preview_error"]
+    assert c["apply_error"] == c["preview_error"]
+    assert storage_run["before"]["s7-small"] == storage_run["after"]["s7-small"]
+    assert_clean(c["leftovers"])
+
+
+def test_unselected_disk_is_byte_identical(storage_run):
+    assert storage_run["before"]["keep"] == storage_run["after"]["keep"]
+    assert storage_run["rc"] == 0, storage_run["output"][-3000:]

@@ -1,0 +1,38 @@
+"""Reference installs (UEFI virtio, BIOS SATA) boot and pass the checks;
+a broken one fails them with the guest's console in the message."""
+import pytest
+
+from harness import scenario
+
+pytestmark = pytest.mark.vm
+
+REFERENCE = ["ref-uefi", "ref-bios", "ref-broken"]
+
+
+@pytest.fixture(scope="session")
+def reference_installs(live_env, test_payload, ssh_key, vm_timer):
+    """One live boot per firmware installs every reference scenario of that firmware."""
+    scs = {sc.name: sc for sc in scenario.load_all(REFERENCE)}
+    pub = ssh_key.with_suffix(".pub").read_text()
+    for fw in ("uefi", "bios"):
+        group = [sc for sc in scs.values() if sc.firmware == fw]
+        scenario.install(live_env, test_payload, group, pub, vm_timer, boot_name=f"reference-{fw}")
+    return scs
+
+
+@pytest.mark.parametrize("name", ["ref-uefi", "ref-bios"])
+def test_reference_install_boots_and_passes_checks(reference_installs, ssh_key, vm_timer, name):
+    sc = reference_installs[name]
+    facts = scenario.verify_install(sc, ssh_key, vm_timer)
+    assert facts["firmware"].strip() == sc.firmware
+
+
+def test_broken_reference_install_fails_with_serial_excerpt(reference_installs, ssh_key, vm_timer):
+    sc = reference_installs["ref-broken"]
+    with pytest.raises(AssertionError) as err:
+        scenario.verify_install(sc, ssh_key, vm_timer)
+    msg = str(err.value)
+    assert "did not come up" in msg
+    assert "serial log" in msg
+    # the excerpt shows the initramfs giving up on the bogus root device
+    assert "00000000-0000-4000-8000-000000000bad" in msg or "Gave up waiting" in msg, msg
