@@ -138,8 +138,13 @@ class InstallContext:
     # ------------------------------------------------------------ files in the target
     def write(self, inside: str, text: str, mode: int = 0o644, uid: int | None = None,
               gid: int | None = None) -> Path:
-        """Write a file in the target (replacing it atomically); in a dry run, only log it."""
-        dest = self.path(inside)
+        """Write a file in the target (replacing it atomically); in a dry run, only log it.
+
+        The directory is looked up through the target's own symlinks, so a link such as
+        /etc/foo -> /usr/lib/foo can never lead outside the target root."""
+        from installer.chroot import resolve
+
+        dest = resolve(self.target, os.path.dirname(inside)) / os.path.basename(inside)
         if self.dry_run:
             self.log.info("would write %s", inside)
             return dest

@@ -196,6 +196,7 @@ _FAILURES: list[tuple[str, re.Pattern[str]]] = [
     ("unsigned", re.compile(r"Package (\S+?) is not signed")),
     ("unsigned", re.compile(r"OpenPGP check for package \"([^\"]+)\".*?(?:not signed|no signature)", re.I)),
     ("untrusted-key", re.compile(r"Public key for (\S+?) is not installed")),
+    ("untrusted-key", re.compile(r"not correct for this package[\s\S]{0,400}?Failing package is: (\S+)")),
     ("untrusted-key", re.compile(r"keys listed for the \"?([^\"]+?)\"? repository are already installed but they are not correct")),
     ("untrusted-key", re.compile(r"OpenPGP check for package \"([^\"]+)\".*?(?:No corresponding key|key .*?not .*?imported|public key is not installed)", re.I)),
     ("broken", re.compile(r"nothing provides (.+?) needed by (\S+)")),
@@ -223,3 +224,18 @@ def classify_failure(text: str) -> DnfFailure:
         return DnfFailure("other", "", errors[-1])
     tail = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return DnfFailure("other", "", tail[-1] if tail else "")
+
+
+# ---------------------------------------------------------------- prompts
+
+_PROMPT = re.compile(r"\[y/N\]:?\s*$", re.I)
+_KEY_IMPORT = re.compile(r"Importing (?:GPG|OpenPGP) key")
+
+
+def is_prompt(partial_line: str) -> bool:
+    """dnf waiting for an answer: 'Is this ok [y/N]: ' (no newline follows)."""
+    return bool(_PROMPT.search(partial_line))
+
+
+def is_key_import(lines_since_last_answer: list[str]) -> bool:
+    return any(_KEY_IMPORT.search(line) for line in lines_since_last_answer)

@@ -171,6 +171,11 @@ def with_context(message: str, name: str | None) -> str:
     return message
 
 
+def hostname_only(args: list[str]) -> bool:
+    """`network --hostname=NAME` alone: names the system, configures no device."""
+    return {t.split("=", 1)[0] for t in args[1:] if t.startswith("--")} <= {"--hostname"}
+
+
 class AzlParser(KickstartParser):
     """KickstartParser that records the line of every command and section and never stops at the first error."""
 
@@ -192,10 +197,24 @@ class AzlParser(KickstartParser):
     def _warnings(self, caught: list, lineno: int | None) -> None:
         for w in caught:
             message = clean_message(str(w.message))
+            if self._expected(message):
+                continue
             if "ntpservers" in message or "nontp" in message:
                 message = ("timezone --ntpservers/--nontp are deprecated; azl-install honours them, "
                            "but prefer 'timesource --ntp-server' / 'timesource --ntp-disable'")
             self._diag(message, lineno, "warning")
+
+    def _expected(self, message: str) -> bool:
+        """pykickstart warnings about things azl-install supports on purpose."""
+        if message.startswith("An ssh user with the name"):
+            return True  # several keys for one user all go to authorized_keys
+        if message == "A network device with the name has already been defined.":
+            # `network --hostname=NAME` is a device-less line too; it only names the system.
+            unnamed = [r for r in self.parsed.records if r.name == "network" and r.obj is not None
+                       and not getattr(r.obj, "device", "")]
+            configured = [r for r in unnamed if not hostname_only(r.args)]
+            return len(configured) <= 1
+        return False
 
     def readKickstartFromString(self, s, reset=True):
         if reset:

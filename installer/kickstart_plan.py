@@ -13,7 +13,7 @@ from pykickstart import constants as K
 from installer import secrets
 from installer.defaults import new_plan
 from installer.diagnostics import Diagnostic
-from installer.kickstart_parse import FINISH, Parsed, Record
+from installer.kickstart_parse import FINISH, Parsed, Record, hostname_only
 from installer.plan import (
     AutoPart, BtrfsRequest, ClearPart, Encryption, InstallPlan, LiveImage, LogVolRequest, NetworkDevice, Origin,
     PartitionRequest, RaidRequest, Repository, Script, Secret, SshKey, User, VolGroupRequest,
@@ -335,11 +335,10 @@ class _Builder:
         for rec in self.data_records("network"):
             d = rec.obj
             o = self.origin(rec)
-            options = {t.split("=", 1)[0] for t in rec.args[1:] if t.startswith("--")}
             if d.hostname:
                 self.plan.system.set("hostname", d.hostname, o)
-            if options <= {"--hostname"}:
-                continue  # `network --hostname=NAME` names the system, configures no device
+            if hostname_only(rec.args):
+                continue
             try:
                 mtu = int(d.mtu) if d.mtu else None
             except ValueError:

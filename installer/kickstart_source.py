@@ -75,6 +75,12 @@ def read_file(path: str | Path, display: str) -> tuple[str | None, Diagnostic | 
     return decode(data, display)
 
 
+def _is_control(c: str) -> bool:
+    """Control characters a kickstart never holds; several of them would also split lines for pykickstart."""
+    code = ord(c)
+    return (code < 32 and c not in "\t\r\x1b") or 0x7F <= code <= 0x9F or c in "\u2028\u2029"
+
+
 def decode(data: bytes, display: str) -> tuple[str | None, Diagnostic | None]:
     """Kickstart bytes as text: UTF-8 without NUL bytes or other control characters."""
     nul = data.find(b"\0")
@@ -88,9 +94,9 @@ def decode(data: bytes, display: str) -> tuple[str | None, Diagnostic | None]:
     if text.startswith("\ufeff"):
         text = text[1:]
     for i, line in enumerate(text.split("\n"), 1):
-        bad = next((c for c in line if (ord(c) < 32 and c not in "\t\r\f\v\x1b") or ord(c) == 127), None)
+        bad = next((c for c in line if _is_control(c)), None)
         if bad is not None:
-            return None, Diagnostic(f"not a text file (control character 0x{ord(bad):02x})",
+            return None, Diagnostic(f"not a text file (control character U+{ord(bad):04X})",
                                     Origin.kickstart(display, i))
     return text, None
 

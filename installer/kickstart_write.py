@@ -18,7 +18,7 @@ PASSPHRASE_REMOVED = "# LUKS passphrase not stored: add --passphrase= (or type i
 
 def _q(value) -> str:
     text = str(value)
-    if "\n" in text or "\r" in text:
+    if len(text.splitlines()) > 1 or text.endswith(("\n", "\r")):
         raise ValueError(f"cannot write a kickstart value containing a line break: {text[:40]!r}")
     return shlex.quote(text)
 

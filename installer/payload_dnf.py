@@ -33,6 +33,10 @@ class DnfError(Exception):
     """A dnf payload failure; the message is one paragraph for the user."""
 
 
+class _WantsKeyImport(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class Dnf:
     binary: str
@@ -128,7 +132,8 @@ class DnfSetup:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "DNF"))}
-        env.update(HOME=str(self.home), LC_ALL="C.UTF-8", LANG="C.UTF-8", TERM="dumb")
+        env.update(HOME=str(self.home), LC_ALL="C.UTF-8", LANG="C.UTF-8", TERM="dumb",
+                   PYTHONUNBUFFERED="1")  # dnf4 is Python: stream its lines as they happen
         return env
 
     def command(self, specs: list[str], *, assumeno: bool = False, skip_missing: bool = False) -> list[str]:
@@ -151,7 +156,7 @@ Sink = Callable[[ProgressState], None]
 class DnfPayload:
     def __init__(self, payload: PayloadConfig, product: Product, target: Path, *,
                  log: logging.Logger, progress: Sink | None = None, warn: Callable[[str], None] | None = None,
-                 dnf: Dnf | None = None):
+                 dnf: Dnf | None = None, one_run: bool | None = None):
         self.payload = payload
         self.product = product
         self.target = Path(target)
@@ -159,6 +164,9 @@ class DnfPayload:
         self.progress = progress or (lambda state: None)
         self.warn = warn or (lambda msg: log.warning("%s", msg))
         self.dnf = dnf
+        # answer dnf's own confirmation prompt instead of resolving in a separate --assumeno run;
+        # proven with dnf4, so dnf5 keeps the two-run path until it is tested on Azure Linux
+        self.one_run = one_run
         self.resolution: dnf_output.Resolution | None = None
         self.request: package_sets.Request | None = None
         self.specs: list[repos.RepoSpec] = []
@@ -226,10 +234,13 @@ class DnfPayload:
         """`dnf install --assumeno`: what would be installed and which names match nothing."""
         cmd = setup.command(self.request.specs(), assumeno=True, skip_missing=True)
         self.log.info("resolving: %s", " ".join(cmd))
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=setup.env())
-        text = proc.stdout + "\n" + proc.stderr
-        for line in text.splitlines():
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=setup.env())
+        for line in proc.stdout.splitlines():
             self.log.info("dnf: %s", line)
+        return self._check_resolution(proc.stdout)
+
+    def _check_resolution(self, text: str) -> dnf_output.Resolution:
         res = dnf_output.parse_resolution(text)
         # a group member excluded on purpose is reported by dnf as "no match": not missing
         missing = list(self.request.missing_groups) + [
@@ -259,27 +270,111 @@ class DnfPayload:
         return res
 
     def install(self, setup: DnfSetup) -> None:
-        res = self.resolution
+        """dnf -y after resolve(): a second dnf run."""
         # missing and broken requests were dealt with by resolve(); what remains "unmatched" is
         # only group members excluded on purpose, which must not stop the transaction
         cmd = setup.command(self.request.specs(), skip_missing=True)
-        self.log.info("installing %d packages: %s", res.count, " ".join(cmd))
-        state = ProgressState(total=res.count, bytes_total=res.download_bytes)
-        self.progress(state)
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env=setup.env(), bufsize=1)
+        self.log.info("installing %d packages: %s", self.resolution.count, " ".join(cmd))
+        self._stream(cmd, setup, confirm=False)
+
+    def _one_run(self) -> bool:
+        if self.one_run is not None:
+            return self.one_run
+        # dnf4 will not import keys without -y, so they are imported beforehand, which needs them local
+        local = all(repos.url_path(k) is not None for s in self.specs if s.gpgcheck
+                    for k in repos.usable_keys(s))
+        return self.dnf.major == 4 and local
+
+    def import_keys(self) -> None:
+        """Trust this install's own (local) signing keys in the target's RPM database."""
+        for path in sorted({str(repos.url_path(k)) for s in self.specs if s.gpgcheck
+                            for k in repos.usable_keys(s) if repos.url_path(k) is not None}):
+            cmd = rpm_query_args(self.target) + ["--import", path]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            self.log.info("%s -> %d %s", " ".join(cmd), proc.returncode, proc.stderr.strip())
+            if proc.returncode != 0:
+                raise DnfError(f"The GPG key {path} cannot be imported: {proc.stderr.strip() or 'rpm failed'}. "
+                               "Nothing was installed. Check that the file is an armored public key.")
+
+    def resolve_and_install(self, setup: DnfSetup) -> None:
+        """One dnf run: it resolves, prints the transaction and asks "Is this ok"; the answer is
+        given only after the same checks as resolve(), so nothing is written on a refusal."""
+        cmd = [c for c in setup.command(self.request.specs(), skip_missing=True) if c != "-y"]
+        self.log.info("resolving and installing: %s", " ".join(cmd))
+        try:
+            self._stream(cmd, setup, confirm=True)
+        except _WantsKeyImport:
+            # a package is signed by a key not yet trusted: let dnf -y try this install's own keys
+            # and, when none fits, name the package in its refusal
+            self.install(setup)
+
+    def _stream(self, cmd: list[str], setup: DnfSetup, *, confirm: bool) -> None:
+        res = self.resolution
+        state = ProgressState(total=res.count if res else 0, bytes_total=res.download_bytes if res else None)
+        if res:
+            self.progress(state)
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if confirm else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=setup.env())
         lines: list[str] = []
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
+        since_answer: list[str] = []
+        refusal: DnfError | None = None
+        pending = b""
+
+        def take(line: str) -> None:
             for part in line.split("\r"):
                 if not part.strip():
                     continue
                 lines.append(part)
+                since_answer.append(part)
                 self.log.info("dnf: %s", part)
-                if dnf_output.feed_progress(state, part):
+                if state.total and dnf_output.feed_progress(state, part):
                     self.progress(state)
+
+        def answer(yes: bool) -> None:
+            try:
+                proc.stdin.write(b"y\n" if yes else b"n\n")
+                proc.stdin.flush()
+            except BrokenPipeError:
+                pass
+            since_answer.clear()
+
+        while chunk := os.read(proc.stdout.fileno(), 65536):
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            for raw in complete:
+                take(raw.decode(errors="replace"))
+            if confirm and dnf_output.is_prompt(pending.decode(errors="replace")):
+                take(pending.decode(errors="replace"))
+                pending = b""
+                if dnf_output.is_key_import(since_answer):
+                    answer(True)  # a key from this install's own configuration
+                elif self.resolution is None and refusal is None:
+                    try:
+                        res = self._check_resolution("\n".join(lines))
+                    except DnfError as e:
+                        refusal = e
+                        answer(False)
+                        continue
+                    state.total, state.bytes_total = res.count, res.download_bytes
+                    self.progress(state)
+                    answer(True)
+                else:
+                    answer(False)
+        if pending:
+            take(pending.decode(errors="replace"))
+        if proc.stdin:
+            try:
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
         rc = proc.wait()
+        if refusal is not None:
+            raise refusal
         text = "\n".join(lines)
+        if self.resolution is None:
+            self._check_resolution(text)  # dnf ended before asking: say why, as resolve() would
+        if confirm and rc != 0 and "Refusing to automatically import keys" in text:
+            raise _WantsKeyImport()
         if rc != 0 or "Complete!" not in text:
             raise DnfError(self._failure_text(dnf_output.classify_failure(text)))
         dnf_output.finish_progress(state)
@@ -319,8 +414,12 @@ class DnfPayload:
                       " ".join(self.request.sets) or "-")
         with tempfile.TemporaryDirectory(prefix="azl-dnf-") as tmp:
             setup = self.setup(Path(tmp))
-            self.resolve(setup)
-            self.install(setup)
+            if self._one_run():
+                self.import_keys()
+                self.resolve_and_install(setup)
+            else:
+                self.resolve(setup)
+                self.install(setup)
         installed = self.verify_installed()
         self.finish()
         return installed

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -95,6 +96,7 @@ class MountedTarget:
     kernel_args: list[str]  # rd.luks.uuid=, rd.lvm.lv=, rd.md.uuid= the boot loader needs for /
     root_device: str
     boot_disks: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # reset, plan, execute, mount
     blivet: Any = field(default=None, repr=False)
 
 
@@ -839,7 +841,6 @@ def host_tools_not_required() -> Any:
 
 def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None = None) -> StoragePreview:
     """The actions, device tree and fstab/crypttab apply would produce, computed by blivet on sparse files."""
-    import time
     started = time.monotonic()
     product = product or load_product(plan.product)
     chosen, diags = resolve_disks(plan, machine)
@@ -909,20 +910,25 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
     chosen, diags = resolve_disks(plan, machine)
     if diags:
         raise PlanError(diags)
+    clock = time.monotonic()
+    seconds: dict[str, float] = {}
     mounts.unmount_all(target_root)
     b = blivet.Blivet()
     b.exclusive_disks = [d.name for d in chosen]
     b.ignored_disks = [d.name for d in machine.disks if d.is_live_medium]
     b.reset()
+    seconds["reset"] = time.monotonic() - clock
     disks = {}
     for d in chosen:
         dev = b.devicetree.get_device_by_name(d.name)
         if dev is None:
             raise _error(f"disk {d.name} is not visible to blivet", None)
         disks[d.name] = dev
+    clock = time.monotonic()
     _Layout(b, plan, machine, product, disks, for_apply=True).schedule()
     b.devicetree.actions.prune()
     total = len(b.devicetree.actions.find())
+    seconds["plan"] = time.monotonic() - clock
     done: list[str] = []
 
     def executed(action: Any, **_kw: Any) -> None:
@@ -933,7 +939,9 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
     blivet_callbacks.action_executed.add(executed)
     try:
         events(Progress(step=STEP, done=0, total=total, unit="actions", item="start"))
+        clock = time.monotonic()
         b.do_it()
+        seconds["execute"] = time.monotonic() - clock
         uuids: dict[int, str] = {}
 
         def uuid_of(dev: Any) -> str:
@@ -945,7 +953,7 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
         kernel_args, root_path = _root_kernel_args(b, uuid_of)
         return MountedTarget(root=target_root, mounts=[], api_mounts=[], swaps=[], fstab=render_fstab(fstab),
                              crypttab=render_crypttab(crypttab), actions=done, kernel_args=kernel_args,
-                             root_device=root_path, boot_disks=_boot_disks(b), blivet=b)
+                             root_device=root_path, boot_disks=_boot_disks(b), seconds=seconds, blivet=b)
     except BaseException:
         _deactivate(b)
         raise
@@ -964,6 +972,7 @@ def _boot_disks(b: Any) -> list[str]:
 
 def mount_target(target: MountedTarget, events: EventSink = discard) -> MountedTarget:
     """Mount the created filesystems under target.root in mountpoint order, API filesystems, swap on."""
+    clock = time.monotonic()
     b = target.blivet
     try:
         specs = []
@@ -990,6 +999,7 @@ def mount_target(target: MountedTarget, events: EventSink = discard) -> MountedT
         except Exception:  # noqa: BLE001 - the first error is the one to report
             pass
         raise
+    target.seconds["mount"] = time.monotonic() - clock
     events(Log(step="mount", message=f"mounted {len(target.mounts)} filesystems under {target.root}"))
     return target
 

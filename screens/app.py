@@ -99,6 +99,9 @@ class InstallerApp(App):
             self.push_screen(CountdownScreen(self.countdown_seconds))
         self._check_size()
 
+    def on_ready(self) -> None:
+        self._check_size()
+
     def first_paint(self) -> None:
         """Called by the hub after its first refresh; the startup benchmark listens for it."""
         if self.ready_file:
@@ -119,12 +122,13 @@ class InstallerApp(App):
     # ------------------------------------------------------------ size
 
     def on_resize(self, event) -> None:
-        self._check_size()
+        self._check_size(event.size)
 
-    def _check_size(self) -> None:
+    def _check_size(self, size=None) -> None:
         from screens.hub import TooSmallScreen
 
-        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        width, height = size or self.size
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
         top_is_small = isinstance(self.screen, TooSmallScreen)
         if small and not top_is_small:
             self.push_screen(TooSmallScreen())

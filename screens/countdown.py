@@ -17,7 +17,7 @@ class CountdownScreen(Screen):
         Binding("escape", "cancel", "Stop and review"),
         Binding("enter", "start_now", "Start now"),
     ]
-    DEFAULT_CSS = """
+    CSS = """
     CountdownScreen Vertical { align: center middle; }
     CountdownScreen #message { width: 70; height: auto; border: double $warning; padding: 1 2; }
     """

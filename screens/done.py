@@ -19,7 +19,7 @@ class DoneScreen(Screen):
         Binding("f6", "poweroff", "Power off"),
         Binding("f10", "quit", "Quit"),
     ]
-    DEFAULT_CSS = """
+    CSS = """
     DoneScreen #report { height: 1fr; }
     DoneScreen #headline { text-style: bold; color: $success; }
     """

@@ -63,7 +63,7 @@ class ErrorScreen(Screen):
         Binding("f5", "retry", "Retry"),
         Binding("f10", "quit", "Quit"),
     ]
-    DEFAULT_CSS = """
+    CSS = """
     ErrorScreen #message { color: $error; text-style: bold; height: auto; max-height: 6; }
     ErrorScreen #tail { height: 1fr; }
     ErrorScreen .row Label { width: 14; }

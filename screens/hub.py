@@ -76,7 +76,7 @@ class HubScreen(Screen):
         highlighted = areas.highlighted
         areas.clear_options()
         for n, s in enumerate(statuses, 1):
-            prompt = Text(no_wrap=True, overflow="ellipsis")
+            prompt = Text(no_wrap=True, overflow="crop")
             style = "bold red" if s.state == "missing" else ("bold" if s.state == "done" else "")
             prompt.append(f"{n}) ")
             prompt.append(s.mark, style=style)
@@ -84,8 +84,7 @@ class HubScreen(Screen):
             summary = s.summary if len(s.summary) <= 70 else s.summary[:67] + "..."
             prompt.append(f"       {summary}", style="dim" if s.state != "missing" else "red")
             areas.add_option(Option(prompt, id=s.key))
-        if highlighted is not None:
-            areas.highlighted = highlighted
+        areas.highlighted = highlighted if highlighted is not None else 0
         ok = ready(statuses) and self.app.machine is not None
         self.query_one("#begin", Button).disabled = not ok
         status = self.query_one(StatusLine)
@@ -138,7 +137,7 @@ class HubScreen(Screen):
 
 class ConfirmQuitScreen(ModalScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
-    DEFAULT_CSS = """
+    CSS = """
     ConfirmQuitScreen { align: center middle; }
     ConfirmQuitScreen > Vertical { width: 60; height: auto; border: double $warning; padding: 0 1; background: $surface; }
     """
@@ -173,7 +172,7 @@ def write_kickstart(path: str, text: str) -> None:
 
 class SaveKickstartScreen(ModalScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Cancel")]
-    DEFAULT_CSS = """
+    CSS = """
     SaveKickstartScreen { align: center middle; }
     SaveKickstartScreen > Vertical { width: 74; height: auto; border: double $accent; padding: 0 1; background: $surface; }
     """
@@ -236,10 +235,10 @@ class TooSmallScreen(Screen):
         self.update()
 
     def on_resize(self, event) -> None:
-        self.update()
+        self.update(event.size)
 
-    def update(self) -> None:
-        w, h = self.app.size
+    def update(self, size=None) -> None:
+        w, h = size or self.app.size
         self.query_one(Static).update(
             Text(f"Terminal too small: {w}x{h}.\nThe installer needs at least {MIN_WIDTH}x{MIN_HEIGHT}.\n"
                  f"Enlarge the window, or on a serial console run: stty cols {MIN_WIDTH} rows {MIN_HEIGHT}")

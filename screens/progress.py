@@ -39,7 +39,7 @@ class EngineDone(Message):
 
 class ProgressScreen(Screen):
     BINDINGS = [Binding("f2", "toggle_log", "Log")]
-    DEFAULT_CSS = """
+    CSS = """
     ProgressScreen #meters { height: auto; }
     ProgressScreen #step-title { text-style: bold; margin-top: 1; }
     ProgressScreen #item { height: 1; color: $text-muted; }

@@ -84,7 +84,7 @@ class DestinationSpoke(Spoke):
         Binding("f5", "preview", "Preview layout"),
         Binding("f6", "custom", "Custom layout"),
     ]
-    DEFAULT_CSS = """
+    CSS = """
     DestinationSpoke CheckList { height: auto; max-height: 8; }
     DestinationSpoke .row Label { width: 24; }
     DestinationSpoke #preview { height: auto; color: $text; }
@@ -298,7 +298,7 @@ class CustomLayoutScreen(Screen):
         Binding("f7", "defaults", "Defaults"),
         Binding("f8", "cancel", "Cancel"),
     ]
-    DEFAULT_CSS = """
+    CSS = """
     CustomLayoutScreen OptionList { height: auto; max-height: 10; }
     CustomLayoutScreen .row Label { width: 16; }
     CustomLayoutScreen #row-size, CustomLayoutScreen #row-fstype { width: 14; }

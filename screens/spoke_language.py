@@ -111,7 +111,7 @@ class FilteredList(Vertical):
 
 class LanguageSpoke(Spoke):
     TITLE_TEXT = "Language and keyboard"
-    DEFAULT_CSS = """
+    CSS = """
     LanguageSpoke #body { height: 1fr; }
     LanguageSpoke Horizontal { height: 1fr; }
     LanguageSpoke FilteredList { margin-right: 1; }

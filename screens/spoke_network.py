@@ -105,7 +105,7 @@ def is_default(cfg: dict) -> bool:
 
 class NetworkSpoke(Spoke):
     TITLE_TEXT = "Network and hostname"
-    DEFAULT_CSS = """
+    CSS = """
     NetworkSpoke #nics { height: auto; max-height: 5; }
     NetworkSpoke .row Label { width: 18; }
     NetworkSpoke .row Input { width: 1fr; }

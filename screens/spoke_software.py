@@ -27,7 +27,7 @@ class SoftwareSpoke(Spoke):
         with RadioSet(id="sets"):
             for s in sets:
                 extra = f" (+{len(s.packages)} packages)" if s.packages else ""
-                yield Radio(f"{s.name:<16}{s.description}{extra}"[:74], value=(s.name == current), id=f"set-{s.name}")
+                yield Radio(f"{s.name:<16}{s.description}{extra}"[:70], value=(s.name == current), id=f"set-{s.name}")
         if core:
             yield Static(Text(f"Always installed (core, {len(core.packages)} packages): "
                               + " ".join(core.packages[:8]) + " ...", style="dim"), classes="hint")

@@ -41,7 +41,7 @@ def valid_host(name: str) -> bool:
 
 class TimeSpoke(Spoke):
     TITLE_TEXT = "Time zone and NTP"
-    DEFAULT_CSS = """
+    CSS = """
     TimeSpoke #body { height: 1fr; }
     TimeSpoke Horizontal#cols { height: 1fr; }
     TimeSpoke #clock { width: 36; height: auto; }

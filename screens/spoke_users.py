@@ -55,7 +55,7 @@ def parse_keys(text: str) -> list[str]:
 
 class UsersSpoke(Spoke):
     TITLE_TEXT = "Root account and users"
-    DEFAULT_CSS = """
+    CSS = """
     UsersSpoke .row Label { width: 22; }
     UsersSpoke .quality { padding-left: 22; height: 1; }
     """

@@ -74,9 +74,11 @@ class SummaryChecked(Message):
 
 class SummaryScreen(Screen):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("f10", "install", "Install")]
-    DEFAULT_CSS = """
+    CSS = """
     SummaryScreen #erase { color: $error; text-style: bold; }
-    SummaryScreen #confirm-row { height: 1; margin-top: 1; }
+    SummaryScreen #confirm-row { height: 1; }
+    SummaryScreen #problems { height: auto; max-height: 4; padding: 0 1; }
+    SummaryScreen #summary-buttons { margin-top: 0; padding: 0 1; }
     SummaryScreen #confirm-row Label { width: auto; }
     SummaryScreen #confirm { width: 12; }
     """
@@ -90,13 +92,14 @@ class SummaryScreen(Screen):
             yield Static("Planning the disk layout...", id="created", markup=False)
             yield Label("Will be configured", classes="heading", markup=False)
             yield Static("\n".join(configured_lines(self.app.plan)), id="configured", markup=False)
-            yield Static(id="problems", markup=False)
-            with Horizontal(id="confirm-row"):
-                yield Label(f"Type {CONFIRM_WORD} to confirm: ", id="confirm-label", markup=False)
-                yield Input(id="confirm")
-            with Horizontal(classes="buttons"):
-                yield Button("Begin installation", id="install", disabled=True)
-                yield Button("Back", id="back")
+        yield Static(id="problems", markup=False)
+        with Horizontal(id="confirm-row"):
+            yield Label(f" Type {CONFIRM_WORD} to confirm that the disks above may be erased: ", id="confirm-label",
+                        markup=False)
+            yield Input(id="confirm")
+        with Horizontal(classes="buttons", id="summary-buttons"):
+            yield Button("Begin installation", id="install", disabled=True)
+            yield Button("Back", id="back")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -168,6 +171,11 @@ class SummaryScreen(Screen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.sync_button()
+        if self.checked and not self.errors and self.destructive:
+            if self.confirmed():
+                self.query_one(StatusLine).show("Confirmed. F10 (or Begin installation) starts the installation.", "ok")
+            else:
+                self.query_one(StatusLine).show(f"Type {CONFIRM_WORD} in the box to enable Begin installation.")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if not self.query_one("#install", Button).disabled:

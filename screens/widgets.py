@@ -25,7 +25,7 @@ class TitleBar(Static):
         left = f"{getattr(app, 'product_name', 'Azure Linux')} installation - {self.screen_title}"
         right = "DRY RUN" if getattr(app, "dry_run", False) else ""
         width = max(self.size.width - 2, len(left) + len(right) + 1)
-        return Text(left + " " * (width - len(left) - len(right)) + right, no_wrap=True, overflow="ellipsis")
+        return Text(left + " " * (width - len(left) - len(right)) + right, no_wrap=True, overflow="crop")
 
 
 class MaskedInput(Input):

@@ -195,7 +195,7 @@ def test_plan_of_an_invalid_kickstart_exits_1_with_diagnostics(tmp_path):
     assert rc == 1
     diag = json.loads(out)["diagnostics"]
     assert diag == [{"severity": "error", "message": "timezone 'Europe/Berlinn' does not exist (did you mean "
-                     "'Europe/Berlin'?)", "file": "bad.ks", "line": 7, "field": None,
+                     "'Europe/Berlin'?)", "file": "bad.ks", "line": 7, "field": "system.timezone",
                      "text": "bad.ks:7: timezone 'Europe/Berlinn' does not exist (did you mean 'Europe/Berlin'?)"}]
 
 

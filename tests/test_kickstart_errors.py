@@ -298,7 +298,9 @@ def test_unreadable_file(tmp_path):
     (b"\x7fELF\x02\x01\x01\x00\x00\x00", "ks.cfg:1: not a text file"),
     (b"lang C\nzerombr\n\x00", "ks.cfg:3: not a text file"),
     (b"lang C\nuser --name=j\xe9r\xf4me\n", "ks.cfg:2: not valid UTF-8 (byte 0xe9)"),
-    (b"lang C\n\x1b[31m\x07\n", "ks.cfg:2: not a text file (control character 0x07)"),
+    (b"lang C\n\x1b[31m\x07\n", "ks.cfg:2: not a text file (control character U+0007)"),
+    ("lang C\nuser --name=a --gecos='x\x85y'\n".encode(), "ks.cfg:2: not a text file (control character U+0085)"),
+    ("lang C\n\n\nuser --gecos='\u2028'\n".encode(), "ks.cfg:4: not a text file (control character U+2028)"),
 ])
 def test_binary_and_non_utf8_files(tmp_path, data, message):
     path = tmp_path / "ks.cfg"

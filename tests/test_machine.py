@@ -33,7 +33,8 @@ def test_profile_round_trip_and_canonical_form(name):
     text = (PROFILES / name).read_text()
     machine = Machine.from_json(text)
     assert Machine.from_json(machine.to_json()) == machine
-    assert machine.to_json() == text, "profiles are kept in Machine.to_json() form (every field present)"
+    assert machine.to_json() == text, \
+        "profiles are kept in Machine.to_json() form: tools/record_profile.py --rewrite tests/profiles/*.json"
     assert json.loads(text)["disks"] and all(isinstance(d["partitions"], list) for d in json.loads(text)["disks"])
 
 
@@ -222,3 +223,19 @@ def test_probe_command_replays_a_profile_and_refuses_bad_input(tmp_path):
     assert out.returncode == 1 and "No such file" in out.stderr
     out = run("--machine", str(PROFILES / "too-small-4g.json"), "--output", str(tmp_path / "no" / "dir.json"))
     assert out.returncode == 1 and "Traceback" not in out.stderr
+
+
+def test_record_profile_anonymize_hides_identifiers_and_keeps_links_consistent():
+    sys.path.insert(0, str(ROOT / "tools"))
+    from record_profile import anonymize
+    original = load("server-8disk-4nic.json")
+    m = anonymize(load("server-8disk-4nic.json"))
+    text = m.to_json()
+    for d in original.disks:
+        assert d.serial not in text and (d.wwn is None or d.wwn not in text)
+        assert all(p.uuid is None or p.uuid not in text for p in d.partitions)
+    assert all(n.mac not in text for n in original.nics)
+    for d, o in zip(m.disks, original.disks):
+        assert m.disk(d.by_id) is d and d.size == o.size and d.transport == o.transport
+        assert [len(p.uuid or "") for p in d.partitions] == [len(p.uuid or "") for p in o.partitions]
+    assert Machine.from_json(text) == m

@@ -143,3 +143,31 @@ def test_describe_lists_connections(tmp_path):
     env = env_with(tmp_path, NetworkDevice(device="eth0", bootproto="static", ip="10.0.0.2", netmask="8"))
     assert "eth0.nmconnection (ethernet, 10.0.0.2/8)" in "\n".join(network.describe(env.ctx))
     assert not (env.target / CONN).exists()
+
+
+def test_activate_brings_the_live_network_up_with_the_same_keyfile(tmp_path, monkeypatch):
+    from installer.steps import network_live
+
+    run_dir = tmp_path / "run-nm"
+    monkeypatch.setattr(network_live, "RUN_CONNECTIONS", str(run_dir))
+    monkeypatch.setattr(network_live.shutil, "which", lambda name: "/usr/bin/nmcli")
+    env = env_with(tmp_path, NetworkDevice(device="eth0", activate=True), NetworkDevice(device="eth1"))
+    assert network_live.applies(env.ctx)
+    network_live.apply(env.ctx)
+    live_file = run_dir / "eth0.nmconnection"
+    assert mode(live_file) == 0o600 and "interface-name=eth0" in live_file.read_text()
+    assert not (run_dir / "eth1.nmconnection").exists()  # only the lines with --activate
+    assert env.runner.commands() == [["nmcli", "connection", "load", str(live_file)],
+                                     ["nmcli", "--wait", "60", "connection", "up", "id", "eth0"]]
+
+
+def test_activate_failure_is_a_warning(tmp_path, monkeypatch):
+    from installer.steps import network_live
+    from steps_support import Recorder
+
+    monkeypatch.setattr(network_live, "RUN_CONNECTIONS", str(tmp_path / "run-nm"))
+    monkeypatch.setattr(network_live.shutil, "which", lambda name: "/usr/bin/nmcli")
+    env = env_with(tmp_path, NetworkDevice(device="eth0", activate=True))
+    env.ctx.runner = Recorder(responses={"nmcli": "Error: NetworkManager is not running."}, fail={"nmcli": 8})
+    network_live.apply(env.ctx)
+    assert any("could not bring eth0 up" in w and "not running" in w for w in env.ctx.warnings)

@@ -13,7 +13,7 @@ from installer.machine import Disk, Machine
 from installer.plan import (AutoPart, BtrfsRequest, Encryption, LogVolRequest, Origin, PartitionRequest, RaidRequest,
                             Secret, VolGroupRequest)
 
-from conftest import PROFILES
+from paths import PROFILES
 
 GiB = 1024**3
 KS = "test.ks"

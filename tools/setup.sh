@@ -49,20 +49,26 @@ fi
 stamp=.venv/.azl-setup-stamp
 want=$(cat pyproject.toml tools/setup.sh | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
   if ! .venv/bin/python -c 'import blivet' 2>/dev/null; then
     # Debian 12 has libblockdev 2.x: blivet 3.8+ wants libblockdev 3.
     .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps 'blivet==3.7.1'
     .venv/bin/python -m pip install -q --disable-pip-version-check six
   fi
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+  if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' >.venv/pip-install.log 2>&1; then
+    cat .venv/pip-install.log >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi
 
-if [ "$(id -u)" = 0 ] && ! pgrep -x systemd-udevd >/dev/null; then
-  if [ -x /lib/systemd/systemd-udevd ]; then
+if [ "$(id -u)" = 0 ]; then
+  if ! pgrep -x systemd-udevd >/dev/null && [ -x /lib/systemd/systemd-udevd ]; then
     /lib/systemd/systemd-udevd --daemon
-    udevadm trigger || true
+  fi
+  if pgrep -x systemd-udevd >/dev/null; then
+    # A udevd started after boot has no records until devices are replayed.
+    udevadm trigger --action=add --subsystem-match=block --subsystem-match=net || true
     udevadm settle --timeout=30 || true
   fi
 fi

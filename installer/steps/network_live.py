@@ -34,9 +34,15 @@ def apply(ctx: InstallContext) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(key.text())
-        ctx.run(["nmcli", "connection", "load", path])
+        ctx.run(["nmcli", "connection", "load", path], check=False)
     for key in files:
         if key.sections["connection"].get("slave-type"):
             continue
-        ctx.run(["nmcli", "--wait", "60", "connection", "up", "id", key.name])
-        ctx.info(f"activated {key.name} in the live environment")
+        proc = ctx.run(["nmcli", "--wait", "60", "connection", "up", "id", key.name], check=False)
+        if proc.returncode == 0:
+            ctx.info(f"activated {key.name} in the live environment")
+        else:
+            # Not fatal here: a network repository that needs it fails later, naming the repository.
+            detail = ((proc.stdout or "") + (proc.stderr or "")).strip().splitlines()
+            ctx.warn(f"network --activate: could not bring {key.name} up in the live environment"
+                     + (f": {detail[-1]}" if detail else ""))

@@ -37,6 +37,7 @@ def _spec(p: Pkg) -> str:
     install, files = [], []
     files_dict = dict(p.files) or {f"/usr/share/{p.name}/data": f"{p.name} {p.version}\n"}
     for i, (path, content) in enumerate(sorted(files_dict.items())):
+        content = content if content.endswith("\n") else content + "\n"  # heredoc needs it
         install.append(f"mkdir -p %{{buildroot}}{os.path.dirname(path)}")
         install.append(f"cat > %{{buildroot}}{path} <<'AZL_EOF_{i}'\n{content}AZL_EOF_{i}")
         files.append(path)

@@ -1,4 +1,6 @@
 """Run a script inside the live test environment and collect its result."""
+import fcntl
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -35,8 +37,28 @@ class GuestResult:
         return self
 
 
+_held_locks: dict[str, object] = {}
+
+
 def run_dir(name: str) -> Path:
-    d = BUILD / "runs" / name
+    """A fresh build/runs/NAME (NAME-PID when another process holds NAME)."""
+    runs = BUILD / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    for candidate in (name, f"{name}-{os.getpid()}"):
+        lock = open(runs / f".{candidate}.lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            if candidate in _held_locks:   # this process reuses its own name
+                break
+            continue
+        old = _held_locks.pop(candidate, None)
+        if old:
+            old.close()
+        _held_locks[candidate] = lock
+        break
+    d = runs / candidate
     if d.exists():
         shutil.rmtree(d)
     d.mkdir(parents=True)

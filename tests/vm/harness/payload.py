@@ -61,8 +61,44 @@ def build_payload(log=print) -> Payload:
     return Payload(cached("payload", payload_key(), build))
 
 
+# The payload keeps only these module trees (the live env keeps more).
+KEEP_DRIVERS = {"ata", "block", "nvme", "scsi", "usb", "virtio", "md", "net", "char", "input",
+                "hid", "acpi", "cdrom", "firmware", "crypto", "dma", "pci", "platform", "tty",
+                "nvdimm", "hv", "vhost", "dax", "base", "cpufreq", "mmc"}
+KEEP_NET = {"9p", "core", "ipv4", "ipv6", "packet", "unix", "netfilter", "sched", "bridge", "802",
+            "llc", "vmw_vsock"}
+# xfsprogs depends on python3 and libicu for xfs_scrub only; the test OS drops them.
+PURGE = ["python3", "python3.11", "python3-minimal", "python3.11-minimal", "libpython3.11-minimal",
+         "libpython3.11-stdlib", "libpython3-stdlib", "libicu72", "media-types", "perl"]
+
+
+def _slim_modules(root: Path) -> None:
+    kernel = root / "lib/modules" / debian.kernel_version(root) / "kernel"
+    for sub, keep in (("drivers", KEEP_DRIVERS), ("net", KEEP_NET)):
+        for p in (kernel / sub).iterdir():
+            if p.is_dir() and p.name not in keep:
+                shutil.rmtree(p)
+    for p in (kernel / "drivers/net").iterdir():
+        if p.is_dir():
+            shutil.rmtree(p)   # ethernet/wifi/... drivers; virtio_net.ko sits at the top
+
+
 def _configure(root: Path) -> None:
     debian.prune_modules(root)
+    _slim_modules(root)
+    debian.chroot(root, "depmod", "-a", debian.kernel_version(root))
+    installed = debian.chroot(root, "dpkg-query", "-W", "-f", "${Package}\\n", capture_output=True,
+                              text=True).stdout.split()
+    purge = [p for p in PURGE if p in installed]
+    if purge:
+        debian.chroot(root, "dpkg", "--purge", "--force-depends", *purge,
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for rel in ("usr/lib/udev/hwdb.bin", "usr/lib/udev/hwdb.d", "usr/lib/x86_64-linux-gnu/gconv"):
+        p = root / rel
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
     for p in (root / "boot").glob("initrd.img-*"):
         p.unlink()   # every install regenerates it for its own storage stack
     debian.write(root, "etc/machine-id", "")

@@ -117,7 +117,7 @@ def _oemdrv_image(sc: Scenario, label: str, relpath: str, ks: str) -> Path:
 
 def _reference_cmd(sc: Scenario, disk: Disk, payload_tar: str) -> str:
     script = "/run/azl/job/reference-install.sh"
-    return shlex.join([script, disk.serial, sc.firmware, sc.expected.get("hostname", sc.name),
+    return shlex.join(["sh", script, disk.serial, sc.firmware, sc.expected.get("hostname", sc.name),
                        "/run/azl/job/harness.pub", payload_tar] + ([sc.broken] if sc.broken else []))
 
 

@@ -14,6 +14,11 @@ import sys
 import time
 import traceback
 
+try:
+    import pykickstart  # noqa: F401
+except ImportError:  # a live environment built before pykickstart joined its wheels: use the shared tree's venv
+    sys.path.append(f"/run/azl/src/.venv/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages")
+
 T0 = time.monotonic()
 from installer import storage  # noqa: E402
 
