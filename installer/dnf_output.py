@@ -130,7 +130,10 @@ _TX5_VERBS = ("Installing", "Upgrading", "Reinstalling", "Downgrading", "Removin
 
 
 def feed_progress(state: ProgressState, line: str) -> bool:
-    """Update `state` from one line of dnf output; True when something changed."""
+    """Update `state` from one line of dnf output; True when something changed.
+
+    `done` stays below `total` until finish_progress(): only the end of the whole
+    transaction completes the bar (and passes the events' rate limiter unconditionally)."""
     m = _DL4.match(line)
     if m:
         state.phase = "downloading"
@@ -143,11 +146,11 @@ def feed_progress(state: ProgressState, line: str) -> bool:
         if verb in ("Installing", "Upgrading", "Reinstalling", "Downgrading"):
             state.phase = "installing"
             state.item = pkg
-            state.done = max(state.done, min(i - 1, state.total))
+            state.done = max(state.done, min(i - 1, state.total - 1))
             return True
         if verb == "Verifying":
             state.phase = "verifying"
-            state.done = state.total
+            state.done = max(state.done, state.total - 1)
             state.item = pkg
             return True
         return False
@@ -162,7 +165,7 @@ def feed_progress(state: ProgressState, line: str) -> bool:
                 state.phase = "installing"
                 state.item = what.split(None, 1)[1] if " " in what else what
                 state.installs.add(state.item)
-                state.done = min(len(state.installs), state.total)
+                state.done = min(len(state.installs), state.total - 1)
                 return True
             return False
         cols = [c.strip() for c in m.group(5).split("|")]

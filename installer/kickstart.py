@@ -49,8 +49,9 @@ def load_kickstart(path: str | Path, *, product: Product | None = None) -> Kicks
     return parse_kickstart(text, display, product=product)
 
 
-def parse_kickstart(text: str, filename: str = "ks.cfg", *, product: Product | None = None) -> KickstartResult:
-    """Parse kickstart text; `filename` names it in messages and anchors relative %include paths."""
+def parse_kickstart(text: str | bytes, filename: str = "ks.cfg", *,
+                    product: Product | None = None) -> KickstartResult:
+    """Parse kickstart text (or raw bytes); `filename` names it in messages and anchors relative %include paths."""
     try:
         return _parse(text, filename, product)
     except Exception as exc:  # a bug here must still come out as a message with the file name
@@ -58,19 +59,15 @@ def parse_kickstart(text: str, filename: str = "ks.cfg", *, product: Product | N
                                                  f"{type(exc).__name__}: {exc}", Origin.kickstart(filename, None))])
 
 
-def _parse(text: str, filename: str, product: Product | None) -> KickstartResult:
+def _parse(text: str | bytes, filename: str, product: Product | None) -> KickstartResult:
     from installer import kickstart_parse
     from installer.kickstart_plan import build_plan
-    from installer.kickstart_source import decode, expand
+    from installer.kickstart_source import check_text, decode, expand
 
-    if isinstance(text, bytes):
-        decoded, problem = decode(text, filename)
-        if problem is not None:
-            return KickstartResult(None, [problem])
-        text = decoded
-    elif "\0" in text:
-        line = text.count("\n", 0, text.index("\0")) + 1
-        return KickstartResult(None, [Diagnostic("not a text file", Origin.kickstart(filename, line))])
+    checked, problem = decode(text, filename) if isinstance(text, bytes) else check_text(text, filename)
+    if problem is not None:
+        return KickstartResult(None, [problem])
+    text = checked
     product = product or load_product()
     source = expand(text, filename)
     parsed = kickstart_parse.run(source, product.kickstart_version)
@@ -111,4 +108,9 @@ def dump_kickstart(plan: InstallPlan, *, product: Product | None = None) -> str:
     """A kickstart that parses back to an equal plan; passwords only as hashes, never a LUKS passphrase."""
     from installer.kickstart_write import write
 
-    return write(plan, product or load_product())
+    if product is None:
+        try:
+            product = load_product(plan.product)
+        except (OSError, KeyError, ValueError):
+            product = load_product()
+    return write(plan, product)

@@ -42,10 +42,10 @@ SUPPORTED: dict[str, frozenset[str]] = {
         "logvol": {"grow", "maxSizeMB", "name", "percent", "recommended", "size", "vgname"} | _DISK_FS | _PBKDF,
         "raid": {"device", "level", "fstype", "fsopts", "label", "encrypted", "passphrase"} | _PBKDF,
         "btrfs": {"label", "dataLevel", "metaDataLevel", "subvol", "parent", "name"},
-        "url": {"url", "mirrorlist", "metalink", "proxy", "noverifyssl"},
+        "url": {"url", "mirrorlist", "metalink", "proxy", "noverifyssl", "nogpgcheck", "gpgkey"},
         "cdrom": set(),
         "repo": {"name", "baseurl", "mirrorlist", "metalink", "cost", "includepkgs", "excludepkgs", "proxy",
-                 "noverifyssl", "install"},
+                 "noverifyssl", "install", "nogpgcheck", "gpgkey"},
         "liveimg": {"url", "proxy", "noverifyssl", "checksum"},
         "bootloader": {"appendLine", "location", "password", "isCrypted", "driveorder", "timeout", "bootDrive",
                        "disabled"},
@@ -121,16 +121,26 @@ class Parsed:
                 return rec
         return None
 
-    def seen(self, *names: str) -> bool:
-        return self.last(*names) is not None
+
+# Limits that keep hostile or broken input from taking minutes (pykickstart's own checks are
+# quadratic in places); real kickstarts stay far below them.
+MAX_COMMAND_LINE = 64 * 1024
+MAX_COMMANDS = 2000
+MAX_PACKAGE_LINES = 50000
+MAX_ERRORS = 200
+
+
+class TooMuchInput(Exception):
+    """Raised to stop parsing; the message says which limit was reached."""
 
 
 class _CountingIterator(PutBackIterator):
-    """PutBackIterator that knows the number of the line last handed out."""
+    """PutBackIterator that knows the number of the line last handed out, and lets the parser vet it."""
 
-    def __init__(self, iterable):
+    def __init__(self, iterable, vet):
         super().__init__(iterable)
         self.count = 0
+        self.vet = vet
 
     def put(self, s):
         super().put(s)
@@ -139,7 +149,7 @@ class _CountingIterator(PutBackIterator):
     def next(self):
         value = super().next()
         self.count += 1
-        return value
+        return self.vet(value)
 
 
 _LINE_PREFIX = re.compile(r"^(The following problem occurred on line \d+ of the kickstart file:|"
@@ -150,7 +160,7 @@ _ON_LINE = re.compile(r"\s+on line \d+")
 def clean_message(text: str) -> str:
     text = _LINE_PREFIX.sub("", str(text)).strip()
     text = _ON_LINE.sub("", text)
-    text = " ".join(text.split())
+    text = " ".join(text.split()).replace("---", "--")
     m = re.match(r"^Unknown command: (.+)$", text)
     if m:
         return f"unknown command '{m.group(1)}'"
@@ -171,6 +181,35 @@ def with_context(message: str, name: str | None) -> str:
     return message
 
 
+_PASSWORD_COMMANDS = ("rootpw", "sshpw")
+_SECRET_OPTION = re.compile(r"pa?s+w|pass|pw|phrase|secret", re.I)
+
+
+def secret_words(args: list[str]) -> list[str]:
+    """Words of a command line that may be passwords or passphrases, misspelt options included."""
+    words: list[str] = []
+    expect_value = False
+    for token in args[1:]:
+        name, eq, value = token.partition("=")
+        if expect_value:
+            words.append(token)
+            expect_value = False
+        elif token.startswith("-") and _SECRET_OPTION.search(name):
+            if eq:
+                words.append(value)
+            else:
+                expect_value = True
+        elif not token.startswith("--") and args[0] in _PASSWORD_COMMANDS:
+            words.append(token)
+    return [w for w in words if w]
+
+
+def scrub(message: str, secrets: list[str]) -> str:
+    for word in sorted(secrets, key=len, reverse=True):
+        message = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", "***", message)
+    return message
+
+
 def hostname_only(args: list[str]) -> bool:
     """`network --hostname=NAME` alone: names the system, configures no device."""
     return {t.split("=", 1)[0] for t in args[1:] if t.startswith("--")} <= {"--hostname"}
@@ -183,6 +222,8 @@ class AzlParser(KickstartParser):
         self.parsed = parsed
         self._iter: _CountingIterator | None = None
         self._context: str | None = None
+        self._secrets: list[str] = []  # values on the current line that may be passwords
+        self._errors = 0
         super().__init__(handler, followIncludes=False, errorsAreFatal=False)
 
     # -- bookkeeping
@@ -192,7 +233,21 @@ class AzlParser(KickstartParser):
         return self._iter.count if self._iter is not None else 0
 
     def _diag(self, message: str, lineno: int | None, severity: str = "error") -> None:
+        message = scrub(message, self._secrets)
         self.parsed.diagnostics.append(Diagnostic(message, self.parsed.origin(lineno), severity))
+        if severity == "error":
+            self._errors += 1
+            if self._errors >= MAX_ERRORS:
+                raise TooMuchInput(f"too many errors ({MAX_ERRORS}); stopped reading here")
+
+    def _vet(self, line: str) -> str:
+        """Blank out command lines too long to split in reasonable time (script lines are left alone)."""
+        if len(line) > MAX_COMMAND_LINE and self._state == "commands" and not line.lstrip().startswith("#"):
+            self._diag(f"line is too long ({len(line.rstrip(chr(13) + chr(10)))} characters; "
+                       f"the limit is {MAX_COMMAND_LINE})",
+                       self.current_line)
+            return "\n"
+        return line
 
     def _warnings(self, caught: list, lineno: int | None) -> None:
         for w in caught:
@@ -219,16 +274,19 @@ class AzlParser(KickstartParser):
     def readKickstartFromString(self, s, reset=True):
         if reset:
             self._reset()
-        self._iter = _CountingIterator(s.splitlines(True) + [""])
+        self._iter = _CountingIterator(s.splitlines(True) + [""], self._vet)
         self._stateMachine(self._iter)
 
     def _tryFunc(self, fn):
         lineno = self.current_line
         self._context = None
+        self._secrets = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 fn()
+            except TooMuchInput:
+                raise
             except KickstartError as exc:
                 self.errorsCount += 1
                 self._diag(with_context(clean_message(exc.message or str(exc)), self._context), lineno)
@@ -243,6 +301,7 @@ class AzlParser(KickstartParser):
     def handleCommand(self, lineno, args):
         name = args[0]
         self._context = name
+        self._secrets = secret_words(args)
         commands = self.handler.commands
         if name in commands and name not in SUPPORTED:
             self._diag(f"'{name}' is not supported by azl-install", lineno)
@@ -252,6 +311,8 @@ class AzlParser(KickstartParser):
             self._diag(f"'{name} {opt}' is not supported by azl-install", lineno)
         if refused:
             return None
+        if len(self.parsed.records) >= MAX_COMMANDS:
+            raise TooMuchInput(f"too many commands (more than {MAX_COMMANDS}); stopped reading here")
         obj = super().handleCommand(lineno, args)  # raises on syntax errors: _tryFunc reports them
         if name in HARMLESS:
             self._diag(HARMLESS[name], lineno, "warning")
@@ -306,22 +367,83 @@ class AzlParser(KickstartParser):
 
         section.handleHeader = handle_header
         if name == "%packages":
-            original_line = section.handleLine
+            self._watch_packages(section)
 
-            def handle_line(line, _orig=original_line):
-                self.parsed.package_lines.append((self.current_line, line.partition("#")[0].strip()))
-                return _orig(line)
+    def _watch_packages(self, section) -> None:
+        """Record each %packages line and hand plain package lines to pykickstart in batches.
 
-            section.handleLine = handle_line
+        pykickstart re-sorts the whole list for every line it is given, which is quadratic. A batch
+        gives the same result as line by line as long as no name occurs twice in it, so a batch is
+        handed over before a repeated name, and around every group or environment line.
+        """
+        original_finalize = section.finalize
+        batch: list[str] = []
+        names: set[str] = set()
+
+        def add(lines: list[str]) -> None:
+            try:
+                self.handler.packages.add(lines)
+            except KickstartError as exc:  # one bad entry must not end the parse
+                self._diag(f"%packages: {clean_message(exc.message or str(exc))}", self.current_line)
+
+        def flush() -> None:
+            if batch:
+                add(list(batch))
+                batch.clear()
+                names.clear()
+
+        def handle_line(line):
+            if len(self.parsed.package_lines) >= MAX_PACKAGE_LINES:
+                raise TooMuchInput(f"too many %packages lines (more than {MAX_PACKAGE_LINES}); "
+                                   "stopped reading here")
+            entry = line.partition("#")[0].strip()
+            self.parsed.package_lines.append((self.current_line, entry))
+            if not entry:
+                return
+            name = entry[1:] if entry.startswith("-") else entry
+            if name.startswith("@"):
+                flush()
+                add([entry])
+                return
+            if name in names:
+                flush()
+            batch.append(entry)
+            names.add(name)
+
+        def finalize():
+            flush()
+            return original_finalize()
+
+        section.handleLine = handle_line
+        section.finalize = finalize
+
+
+# azl-install's additions to kickstart syntax: GPG settings per repository (--nogpgcheck, --gpgkey).
+EXTENDED_COMMANDS = ("url", "repo")
+
+
+def _add_extensions(handler) -> None:
+    from pykickstart.version import DEVEL
+
+    for name in EXTENDED_COMMANDS:
+        op = getattr(handler.commands.get(name), "op", None)
+        if op is None:
+            continue
+        op.add_argument("--nogpgcheck", action="store_true", default=False, version=DEVEL,
+                        help="azl-install: install from this repository without checking GPG signatures.")
+        op.add_argument("--gpgkey", default=None, version=DEVEL,
+                        help="azl-install: comma-separated URLs of the keys that sign this repository.")
 
 
 @functools.lru_cache(maxsize=4)
 def _prototype(version_name: str):
-    return makeVersion(version_name)
+    handler = makeVersion(version_name)
+    _add_extensions(handler)
+    return handler
 
 
 def make_handler(version_name: str):
-    """A fresh handler; copying a prototype takes a third of the time of building one (its option parsers)."""
+    """A fresh handler; copying a prototype takes about half the time of building one (its option parsers)."""
     return copy.deepcopy(_prototype(version_name))
 
 
@@ -340,6 +462,8 @@ def run(source: Source, version_name: str) -> Parsed:
         warnings.simplefilter("always")
         try:
             parser.readKickstartFromString(source.text)
+        except TooMuchInput as exc:
+            parsed.diagnostics.append(Diagnostic(str(exc), source.origin(parser.current_line)))
         except KickstartError as exc:
             line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else parser.current_line
             message = clean_message(exc.message or str(exc))

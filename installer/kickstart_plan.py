@@ -190,16 +190,21 @@ class _Builder:
             u = self.h.url
             pl.set("source", Repository(origin=self.origin(rec), name=URL_SOURCE_NAME, baseurl=_none(u.url),
                                         mirrorlist=_none(u.mirrorlist), metalink=_none(u.metalink),
-                                        sslverify=not u.noverifyssl, proxy=_none(u.proxy)), self.origin(rec))
+                                        sslverify=not u.noverifyssl, proxy=_none(u.proxy),
+                                        gpgcheck=not getattr(u, "nogpgcheck", False),
+                                        gpgkeys=_split(getattr(u, "gpgkey", None))), self.origin(rec))
         elif rec:
             pl.set("source", None, self.origin(rec))
         for rec in self.data_records("repo"):
             d = rec.obj
+            if not (d.baseurl or d.mirrorlist or d.metalink):
+                self.error(f"repo --name={d.name} needs --baseurl, --mirrorlist or --metalink", rec)
             pl.repositories.append(Repository(
                 origin=self.origin(rec), name=d.name, baseurl=_none(d.baseurl), mirrorlist=_none(d.mirrorlist),
                 metalink=_none(d.metalink), cost=d.cost, includepkgs=_split(d.includepkgs),
                 excludepkgs=_split(d.excludepkgs), install=bool(d.install), sslverify=not d.noverifyssl,
-                proxy=_none(d.proxy)))
+                proxy=_none(d.proxy), gpgcheck=not getattr(d, "nogpgcheck", False),
+                gpgkeys=_split(getattr(d, "gpgkey", None))))
         rec = self.parsed.last("liveimg")
         if rec:
             li = self.h.liveimg

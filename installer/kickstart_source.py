@@ -18,6 +18,7 @@ from installer.plan import Origin
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_INCLUDE_DEPTH = 16
+MAX_INCLUDES = 256  # files included in all, so that a fan of includes cannot blow up
 
 
 @dataclass
@@ -91,13 +92,18 @@ def decode(data: bytes, display: str) -> tuple[str | None, Diagnostic | None]:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return None, Diagnostic(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", Origin.kickstart(display, line))
+    return check_text(text, display)
+
+
+def check_text(text: str, display: str) -> tuple[str | None, Diagnostic | None]:
+    """The text without a leading byte-order mark, or why it is not a kickstart."""
     if text.startswith("\ufeff"):
         text = text[1:]
     for i, line in enumerate(text.split("\n"), 1):
         bad = next((c for c in line if _is_control(c)), None)
         if bad is not None:
-            return None, Diagnostic(f"not a text file (control character U+{ord(bad):04X})",
-                                    Origin.kickstart(display, i))
+            message = "not a text file" if bad == "\0" else f"not a text file (control character U+{ord(bad):04X})"
+            return None, Diagnostic(message, Origin.kickstart(display, i))
     return text, None
 
 
@@ -152,6 +158,9 @@ def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: li
         if depth + 1 > MAX_INCLUDE_DEPTH:
             src.error(f"cannot include '{target}': includes nested more than {MAX_INCLUDE_DEPTH} deep", here)
             continue
+        if len(src.files) > MAX_INCLUDES:
+            src.error(f"cannot include '{target}': more than {MAX_INCLUDES} files included", here)
+            continue
         real = _real(path)
         if real is not None and real in stack:
             src.error(f"cannot include '{target}': it includes itself", here)
@@ -160,6 +169,9 @@ def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: li
         if problem is not None:
             if problem.message.startswith("cannot read: "):
                 reason = problem.message[len("cannot read: "):]
+                if target.startswith(("/tmp/", "/run/")) and not os.path.exists(path):
+                    reason += (" (azl-install reads the whole kickstart before %pre runs, "
+                               "so files written by %pre cannot be included)")
                 src.error(f"cannot include '{target}': {reason}", here)
             else:
                 src.diagnostics.append(problem)

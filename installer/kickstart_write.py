@@ -137,9 +137,12 @@ class _Writer:
             opts.append("--use-system-defaults")
         self.line("firewall", *opts)
         sv = self.plan.services
-        if sv.enabled != self.defaults.services.enabled or sv.disabled:
+        if (sv.enabled or sv.disabled) and (sv.enabled != self.defaults.services.enabled or sv.disabled):
             self.line("services", _opt("--enabled", ",".join(sv.enabled)) if sv.enabled else "",
                       _opt("--disabled", ",".join(sv.disabled)) if sv.disabled else "")
+        implied = "yes" if self.plan.accounts.root_allow_ssh else self.defaults.security.permit_root_login
+        if se.permit_root_login != implied:
+            self.comment(f"sshd root login: {se.permit_root_login} (no kickstart syntax; set by azl-install)")
         if se.password_authentication != self.defaults.security.password_authentication:
             self.comment(f"sshd password authentication: {'yes' if se.password_authentication else 'no'} "
                          "(no kickstart syntax; set by azl-install)")
@@ -152,11 +155,9 @@ class _Writer:
         if pl.source is not None:
             self.line("url", *self.repo_location(pl.source, "--url"),
                       _opt("--proxy", pl.source.proxy) if pl.source.proxy else "",
-                      "--noverifyssl" if not pl.source.sslverify else "")
+                      "--noverifyssl" if not pl.source.sslverify else "", *self.gpg(pl.source))
         for repo in pl.repositories:
-            if not repo.gpgcheck:
-                self.comment(f"repository {repo.name}: GPG checking off (no kickstart syntax for it)")
-            self.line("repo", _opt("--name", repo.name), *self.repo_location(repo, "--baseurl"),
+            self.line("repo", _opt("--name", repo.name), *self.repo_location(repo, "--baseurl"), *self.gpg(repo),
                       _opt("--cost", repo.cost) if repo.cost is not None else "",
                       _opt("--includepkgs", ",".join(repo.includepkgs)) if repo.includepkgs else "",
                       _opt("--excludepkgs", ",".join(repo.excludepkgs)) if repo.excludepkgs else "",
@@ -167,6 +168,11 @@ class _Writer:
             li = pl.liveimg
             self.line("liveimg", _opt("--url", li.url), _opt("--checksum", li.checksum) if li.checksum else "",
                       "--noverifyssl" if li.noverifyssl else "", _opt("--proxy", li.proxy) if li.proxy else "")
+
+    @staticmethod
+    def gpg(repo: Repository) -> list[str]:
+        return ["--nogpgcheck" if not repo.gpgcheck else "",
+                _opt("--gpgkey", ",".join(repo.gpgkeys)) if repo.gpgkeys else ""]
 
     @staticmethod
     def repo_location(repo: Repository, url_option: str) -> list[str]:
@@ -239,6 +245,10 @@ class _Writer:
         if st.zerombr:
             self.line("zerombr")
         cp = st.clearpart
+        if st.confirmed_clear and cp.mode == "none":
+            # Cleared after confirmation in the installer: say so, so that a replay clears the same disks.
+            cp = ClearPart(mode="all", drives=list(st.selected_disks), initlabel=True, disklabel=cp.disklabel)
+            self.comment("the installer's user confirmed erasing these disks")
         if cp != ClearPart():
             mode = _opt("--list", ",".join(cp.partitions)) if cp.mode == "list" else f"--{cp.mode}"
             self.line("clearpart", mode, _opt("--drives", ",".join(cp.drives)) if cp.drives else "",

@@ -91,6 +91,8 @@ class DnfSetup:
     weak_deps: bool = True
     langs: str | None = None
     dbpath: str | None = None
+    timeout: int | None = None  # %packages --timeout (seconds per connection)
+    retries: int | None = None  # %packages --retries
 
     @property
     def conf(self) -> Path:
@@ -118,6 +120,10 @@ class DnfSetup:
             main.append("tsflags=nodocs")
         if self.excludes:
             main.append("excludepkgs=" + ",".join(self.excludes))
+        if self.timeout is not None:
+            main.append(f"timeout={self.timeout}")
+        if self.retries is not None:
+            main.append(f"retries={self.retries}")
         self.conf.write_text("\n".join(main) + "\n")
         for spec in self.specs:
             keys = repos.usable_keys(spec)
@@ -225,7 +231,8 @@ class DnfPayload:
         s = DnfSetup(dir=workdir, dnf=self.dnf, target=self.target,
                      releasever=self.product.releasever, specs=self.specs,
                      excludes=self.request.excludes, nodocs=sel.excludedocs,
-                     weak_deps=not sel.exclude_weakdeps, langs=langs,
+                     weak_deps=not sel.exclude_weakdeps, langs=langs, timeout=sel.timeout,
+                     retries=sel.retries,
                      dbpath=RPM_DBPATH if host_dbpath_is_private() else None)
         s.write()
         return s
@@ -412,14 +419,17 @@ class DnfPayload:
         self.log.info("package request: %s; excluded: %s; product sets: %s",
                       " ".join(self.request.specs()), " ".join(self.request.excludes) or "-",
                       " ".join(self.request.sets) or "-")
-        with tempfile.TemporaryDirectory(prefix="azl-dnf-") as tmp:
-            setup = self.setup(Path(tmp))
-            if self._one_run():
-                self.import_keys()
-                self.resolve_and_install(setup)
-            else:
-                self.resolve(setup)
-                self.install(setup)
+        try:
+            with tempfile.TemporaryDirectory(prefix="azl-dnf-") as tmp:
+                setup = self.setup(Path(tmp))
+                if self._one_run():
+                    self.import_keys()
+                    self.resolve_and_install(setup)
+                else:
+                    self.resolve(setup)
+                    self.install(setup)
+        finally:
+            shutil.rmtree(self.target / CACHE_IN_TARGET.lstrip("/"), ignore_errors=True)
         installed = self.verify_installed()
         self.finish()
         return installed

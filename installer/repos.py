@@ -41,7 +41,8 @@ class RepoSpec:
 
     @property
     def where(self) -> str:
-        return self.baseurl[0] if self.baseurl else (self.mirrorlist or self.metalink or "?")
+        """The repository's location for messages and logs, without any password in it."""
+        return hide_password(self.baseurl[0] if self.baseurl else (self.mirrorlist or self.metalink or "?"))
 
     def ini(self, *, enabled: bool = True) -> str:
         lines = [f"[{self.id}]", f"name={self.name}", f"enabled={int(enabled)}"]
@@ -66,6 +67,10 @@ class RepoSpec:
             lines.append(f"proxy={self.proxy}")
         lines.append("skip_if_unavailable=0")
         return "\n".join(lines) + "\n"
+
+
+def hide_password(url: str) -> str:
+    return re.sub(r"^([a-z][a-z0-9+.-]*://[^/@:]+):[^/@]*@", r"\1:***@", url, flags=re.I)
 
 
 def repo_id(name: str) -> str:
@@ -102,11 +107,15 @@ def _keys(urls: list[str]) -> list[str]:
     return [to_url(u) for u in urls]
 
 
-def spec_for(repo: Repository, *, gpgcheck: bool, default_keys: list[str], iso: bool = False) -> RepoSpec:
+def spec_for(repo: Repository, *, gpgcheck: bool, default_keys: list[str], iso: bool = False,
+             iso_path: str | None = None) -> RepoSpec:
     if not (repo.baseurl or repo.mirrorlist or repo.metalink):
         raise RepositoryError(f"{repo.origin}: repository {repo.name!r} has no --baseurl, --mirrorlist "
                               "or --metalink")
     keys = _keys(repo.gpgkeys or default_keys)
+    if repo.baseurl and (repo.baseurl == "cdrom" or repo.baseurl.startswith("cdrom:")):
+        iso = True  # the live environment mounts the medium at the product's ISO path
+        repo = Repository(**{**repo.__dict__, "baseurl": to_url(iso_path)}) if iso_path else repo
     return RepoSpec(
         id=repo_id(repo.name), name=repo.name,
         baseurl=[to_url(u) for u in (repo.baseurl or "").split()] if repo.baseurl else [],
@@ -121,7 +130,8 @@ def resolve(payload, product: Product) -> list[RepoSpec]:
     keys = list(product.gpg_keys)
     specs: list[RepoSpec] = []
     if payload.source is not None:
-        specs.append(spec_for(payload.source, gpgcheck=payload.gpgcheck, default_keys=keys))
+        specs.append(spec_for(payload.source, gpgcheck=payload.gpgcheck, default_keys=keys,
+                              iso_path=product.iso_repo_path))
     else:
         specs.append(spec_for(iso_repository(product), gpgcheck=payload.gpgcheck,
                               default_keys=keys, iso=True))
@@ -180,7 +190,7 @@ def repository_from_cmdline(cmdline: str, product: Product) -> Repository | None
         repo = iso_repository(product)
         repo.origin = BOOT
         return repo
-    if re.match(r"^(https?|ftp|file)://", value) or value.startswith(("hd:", "nfs:", "nfs4:")):
+    if re.match(r"^(https?|ftp|file)://", value) or value.startswith(("hd:", "nfs:", "nfs4:", "nfs://")):
         return Repository(name="inst.repo", baseurl=value, gpgkeys=list(product.gpg_keys), origin=BOOT)
     raise RepositoryError(f"inst.repo={value}: unsupported source (use http://, https://, ftp://, "
                           "file:///, cdrom, hd:DEVICE:/path or nfs:HOST:/path)")
@@ -197,6 +207,11 @@ def parse_device_source(url: str) -> tuple[str, str, str, str]:
         if not dev.startswith(("/dev/", "LABEL=", "UUID=", "PARTUUID=", "PARTLABEL=")):
             dev = "/dev/" + dev
         return "hd", dev, m.group(2) or "/", ""
+    if url.startswith("nfs://"):
+        host, _, path = url[len("nfs://"):].partition("/")
+        if not host:
+            raise RepositoryError(f"{url}: expected nfs://HOST/PATH")
+        return "nfs", host, "/" + path, ""
     if url.startswith(("nfs:", "nfs4:")):
         rest = url.split(":", 1)[1]
         parts = rest.split(":")

@@ -219,8 +219,12 @@ class _Layout:
             label = disk.format.type == "disklabel"
             parts = [c for c in disk.children if isinstance(c, PartitionDevice)]
             if covered and mode == "all":
+                # each partition with whatever is stacked on it (PVs and their VGs, md, LUKS) ...
                 for part in parts:
                     self._remove(part, origin)
+                # ... or a whole-disk PV / md member / LUKS / filesystem and its stack
+                if not parts and disk.format.type not in (None, "disklabel"):
+                    self._remove(disk, origin)
                 self._new_label(disk)
                 continue
             if covered and mode in ("linux", "list"):
@@ -462,7 +466,7 @@ class _Layout:
                     raise _error(f"part: {mp} is defined twice", req.origin)
                 member_parts[mp] = part
         if st.partitions or st.reqpart:
-            self._check_space(0, first_origin)
+            self._check_space(needed, first_origin)
             opened = self._do_partitioning(needed, first_origin)
             self.members = {k: opened.get(v, v) for k, v in member_parts.items()}
         self._raids()
@@ -931,8 +935,11 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
     seconds["plan"] = time.monotonic() - clock
     done: list[str] = []
 
+    # described before execution, as the preview describes them (sizes settle once devices exist)
+    planned = {id(a): _describe_action(a) for a in b.devicetree.actions.find()}
+
     def executed(action: Any, **_kw: Any) -> None:
-        text = _describe_action(action)
+        text = planned.get(id(action)) or _describe_action(action)
         done.append(text)
         events(Progress(step=STEP, done=len(done), total=total, unit="actions", item=text))
 

@@ -104,8 +104,15 @@ class InstallerApp(App):
 
     def first_paint(self) -> None:
         """Called by the hub after its first refresh; the startup benchmark listens for it."""
+        self._check_size()
         if self.ready_file:
-            Path(self.ready_file).write_text(f"{time.time():.6f}\n")
+            stamp = time.time()
+            report = os.environ.get("AZL_TUI_REPORT_MODULES")
+            if report:
+                import sys
+
+                Path(report).write_text("\n".join(sorted(sys.modules)) + "\n")
+            Path(self.ready_file).write_text(f"{stamp:.6f}\n")
             self.exit()
 
     def on_unmount(self) -> None:
@@ -127,6 +134,8 @@ class InstallerApp(App):
     def _check_size(self, size=None) -> None:
         from screens.hub import TooSmallScreen
 
+        if len(self.screen_stack) < 2:  # before the hub is up (a resize can come first)
+            return
         width, height = size or self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         top_is_small = isinstance(self.screen, TooSmallScreen)

@@ -1,6 +1,7 @@
 """Bad kickstarts give FILE:LINE messages, never tracebacks: includes, refused commands, garbage input."""
 
 import os
+import re
 import textwrap
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from installer import kickstart_source
 from installer.kickstart import MAX_DIAGNOSTICS, load_kickstart, parse_kickstart
-from installer.kickstart_parse import HARMLESS, SUPPORTED
+from installer.kickstart_parse import HARMLESS, MAX_COMMAND_LINE, MAX_COMMANDS, MAX_ERRORS, SUPPORTED
 from installer.plan import Origin
 
 
@@ -85,6 +86,13 @@ def test_missing_loop_directory_and_remote_includes_are_reported_at_the_include_
     ]
 
 
+def test_including_a_file_that_pre_would_write_explains_why_it_cannot_work(tmp_path):
+    main = write(tmp_path / "main.ks", "%include /tmp/azl-test-part-include-that-does-not-exist\n")
+    (error,) = load_kickstart(main).errors
+    assert error.origin == Origin.kickstart(str(main), 1)
+    assert "files written by %pre cannot be included" in error.message
+
+
 def test_include_nesting_is_limited(tmp_path):
     for i in range(kickstart_source.MAX_INCLUDE_DEPTH + 2):
         write(tmp_path / f"k{i}.ks", f"%include k{i + 1}.ks\n")
@@ -92,6 +100,17 @@ def test_include_nesting_is_limited(tmp_path):
     (error,) = result.errors
     assert "nested more than" in error.message
     assert error.origin.file == str(tmp_path / f"k{kickstart_source.MAX_INCLUDE_DEPTH}.ks")
+
+
+def test_a_fan_of_includes_is_limited(tmp_path):
+    for i in range(12):
+        write(tmp_path / f"f{i}.ks", f"%include f{i + 1}.ks\n%include f{i + 1}.ks\n%include f{i + 1}.ks\n")
+    write(tmp_path / "f12.ks", "zerombr\n")
+    result = load_kickstart(tmp_path / "f0.ks")  # 3**12 includes unless something stops them
+    assert result.errors
+    limit = f"more than {kickstart_source.MAX_INCLUDES} files included"
+    assert all(re.fullmatch(rf"cannot include 'f\d+\.ks': {limit}", d.message) for d in result.errors
+               if d.origin.line is not None)
 
 
 def test_binary_included_file(tmp_path):
@@ -211,6 +230,12 @@ def test_package_entries_we_cannot_honour(packages, message):
     assert message in messages(result)
 
 
+def test_a_bad_package_line_is_reported_and_the_rest_still_parses():
+    result = parse_kickstart("%packages\n@core --nodefaults --optional\nvim\n%end\nzerombr\n")
+    assert messages(result) == ["ks.cfg:2: %packages: Group cannot specify both --nodefaults and --optional"]
+    assert result.plan.payload.packages.packages == ["vim"] and result.plan.storage.zerombr
+
+
 def test_ignorebroken_is_refused():
     assert messages(parse_kickstart("%packages --ignorebroken\n%end\n")) == [
         "ks.cfg:1: '%packages --ignorebroken' is not supported by azl-install"]
@@ -245,6 +270,8 @@ def test_unbalanced_quote_names_the_line():
     ("network --device=eth0 --mtu=big\n", "ks.cfg:1: network --mtu must be a number, not 'big'"),
     ("autopart --type=thinp\n", "ks.cfg:1: 'autopart --type=thinp' is not supported by azl-install "
                                 "(use lvm, plain or btrfs)"),
+    ("repo --name=extras\n", "ks.cfg:1: repo --name=extras needs --baseurl, --mirrorlist or --metalink"),
+    ("url\n", "ks.cfg:1: One of --mirrorlist, --url, --metalink options must be specified for url command."),
     ("part / --size=1\nautopart\n", "ks.cfg:2: The autopart and partition commands can't be used at the same time."),
 ])
 def test_section_and_value_errors(text, message):
@@ -311,6 +338,14 @@ def test_binary_and_non_utf8_files(tmp_path, data, message):
     assert messages(parse_kickstart(data)) == [message]
 
 
+@pytest.mark.parametrize("text, message", [
+    ("lang C\nzerombr\0\n", "ks.cfg:2: not a text file"),
+    ("lang C\n\nuser --name=a --gecos='a\x85b'\n", "ks.cfg:3: not a text file (control character U+0085)"),
+])
+def test_text_given_as_str_is_checked_too(text, message):
+    assert messages(parse_kickstart(text)) == [message]
+
+
 def test_utf8_bom_and_crlf_line_endings_are_accepted(tmp_path):
     path = tmp_path / "win.ks"
     path.write_bytes("\ufefflang de_DE.UTF-8\r\nuser --name=jérôme --gecos=\"Jérôme\"\r\n".encode())
@@ -373,3 +408,35 @@ def test_random_kickstart_like_text_never_raises(lines):
     result = parse_kickstart(text, "fuzz.ks")
     assert all(d.origin is not None for d in result.diagnostics)
     assert result.plan is not None or result.errors
+
+
+@pytest.mark.parametrize("line, secret", [
+    ("rootpw --plaintext first-pw Extra-Secret-1", "Extra-Secret-1"),
+    ("part pv.1 --size=1 --passphrse=Luks-Typo-2", "Luks-Typo-2"),
+    ("user --name=a --pasword=User-Typo-3", "User-Typo-3"),
+    ("user --name=a --passwd User-Typo-4 --bogus", "User-Typo-4"),
+    ("logvol / --vgname=v --name=r --size=1 --encrypted --passphrase=Luks-5 --thinpool", "Luks-5"),
+])
+def test_messages_never_repeat_a_password(line, secret):
+    result = parse_kickstart(line + "\n")
+    assert result.errors
+    assert all(secret not in str(d) for d in result.diagnostics), messages(result)
+
+
+def test_overlong_command_lines_are_refused_but_long_script_lines_are_kept():
+    blob = "A" * (MAX_COMMAND_LINE + 10)
+    text = f"lang C\nsshkey --username=root '{blob}'\n%post\necho {blob} > /root/blob\n%end\nzerombr\n"
+    result = parse_kickstart(text)
+    assert messages(result) == [f"ks.cfg:2: line is too long ({len(f'sshkey --username=root {blob!r}')} characters; "
+                                f"the limit is {MAX_COMMAND_LINE})"]
+    assert result.plan.scripts[0].body == f"echo {blob} > /root/blob\n"
+    assert result.plan.storage.zerombr
+
+
+def test_parsing_stops_after_too_many_commands_or_errors():
+    result = parse_kickstart("".join(f"part /srv/p{i} --size=1\n" for i in range(MAX_COMMANDS + 10)))
+    assert messages(result) == [f"ks.cfg:{MAX_COMMANDS + 1}: too many commands (more than {MAX_COMMANDS}); "
+                                "stopped reading here"]
+    result = parse_kickstart("bogus\n" * (MAX_ERRORS + 10))
+    assert result.errors[-1].message.endswith("more messages not shown (101 errors)")
+    assert len(result.diagnostics) == MAX_DIAGNOSTICS + 1

@@ -5,6 +5,8 @@ import sys
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from installer import secrets
 from installer.kickstart import load_kickstart, parse_kickstart
@@ -193,6 +195,19 @@ def test_payload_url_repo_and_packages():
     assert pk.origin_of("sets[server]") == at(text, "@server")
     assert pk.origin_of("packages[htop]") == at(text, "htop")
     assert pk.origin_of("excluded_packages[nano]") == at(text, "-nano")
+
+
+def test_gpg_settings_per_repository_are_azl_install_extensions():
+    text, result = ks("""
+        url --url=https://mirror.example.com/azl/ --gpgkey=https://mirror.example.com/KEY-1,file:///etc/pki/KEY-2
+        repo --name=local --baseurl=file:///srv/repo --nogpgcheck
+        repo --name=signed --baseurl=https://r.example.com/
+    """)
+    pl = clean(result).payload
+    assert pl.source.gpgcheck and pl.source.gpgkeys == ["https://mirror.example.com/KEY-1", "file:///etc/pki/KEY-2"]
+    local, signed = pl.repositories
+    assert not local.gpgcheck and local.gpgkeys == []
+    assert signed.gpgcheck and pl.gpgcheck
 
 
 def test_without_packages_section_the_product_default_set_stays():
@@ -435,3 +450,23 @@ def test_importing_the_kickstart_api_does_not_load_pykickstart():
             "print(any(m.split('.')[0] == 'pykickstart' for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "-"]), st.sampled_from(["vim", "nano", "tmux", "git", "@grp", "@other"])),
+                max_size=14))
+def test_package_lines_give_what_pykickstart_gives_line_by_line(entries):
+    """%packages lines go to pykickstart in batches; the result must equal feeding them one at a time."""
+    from pykickstart.parser import Packages
+
+    lines = [sign + name for sign, name in entries]
+    reference = Packages()
+    for line in lines:
+        reference.add([line])
+    result = parse_kickstart("%packages\n" + "".join(line + "\n" for line in lines) + "%end\n", "p.ks")
+    assert result.ok
+    pk = result.plan.payload.packages
+    assert pk.packages == reference.packageList
+    assert pk.excluded_packages == reference.excludedList
+    assert pk.groups == [g.name for g in reference.groupList]
+    assert pk.excluded_groups == list(dict.fromkeys(g.name for g in reference.excludedGroupList))

@@ -247,7 +247,10 @@ def storage(draw, plan):
 def repositories(draw, name):
     where = draw(st.sampled_from(["baseurl", "mirrorlist", "metalink"]))
     return Repository(name=name, **{where: draw(URLS)}, proxy=draw(opt(st.just("http://proxy.example.com:3128"))),
-                      sslverify=draw(st.booleans()))
+                      sslverify=draw(st.booleans()), gpgcheck=draw(st.booleans()),
+                      gpgkeys=draw(st.lists(st.sampled_from(["file:///etc/pki/rpm-gpg/KEY-a",
+                                                             "https://keys.example.com/KEY-b"]),
+                                            max_size=2, unique=True)))
 
 
 @st.composite
@@ -438,3 +441,14 @@ def test_quoting_survives_shell_metacharacters():
     _, again = roundtrip(plan)
     assert again.accounts.users[0].gecos == plan.accounts.users[0].gecos
     assert again.bootloader.append == plan.bootloader.append
+
+
+def test_confirmed_clearing_in_the_installer_is_written_as_clearpart():
+    plan = new_plan(PRODUCT)
+    plan.storage.selected_disks = ["sda", "sdb"]
+    plan.storage.confirmed_clear = True
+    plan.storage.autopart = AutoPart()
+    text, again = roundtrip(plan)
+    cp = again.storage.clearpart
+    assert (cp.mode, cp.drives, cp.initlabel) == ("all", ["sda", "sdb"], True)
+    assert again.storage.selected_disks == ["sda", "sdb"]

@@ -426,3 +426,61 @@ def test_summary_for_liveimg():
     lines = step.summary(plan, PRODUCT)
     assert lines[0] == "Software: live image https://example.com/root.tar.zst"
     assert any("no --checksum" in line for line in lines) and any("noverifyssl" in line for line in lines)
+
+
+# ---------------------------------------------------------------- the step: sources and dry run
+
+def test_cdrom_source_is_the_iso_repository():
+    plan = new_plan()
+    plan.payload.source = Repository(name="cdrom", baseurl="cdrom")
+    (spec,) = repos.resolve(plan.payload, PRODUCT)
+    assert spec.iso and spec.baseurl == ["file:///run/install/repo"]
+
+
+def test_nfs_url_form():
+    assert repos.parse_device_source("nfs://server/export/azl") == ("nfs", "server", "/export/azl", "")
+    assert repos.is_device_source("nfs://server/x") and not repos.is_device_source("https://x/")
+
+
+def test_inst_repo_applies_only_without_a_kickstart_source():
+    from installer.plan import Origin
+
+    plan = new_plan()
+    boot = "BOOT_IMAGE=/vmlinuz inst.repo=http://10.0.2.2:8080/repo inst.ks=hd:LABEL=OEMDRV:/ks.cfg"
+    assert step.effective_payload(plan, PRODUCT, boot).source.baseurl == "http://10.0.2.2:8080/repo"
+    assert plan.payload.source is None  # the plan itself is not changed
+    assert "http://10.0.2.2:8080/repo" in step.summary(plan, PRODUCT, boot)[0]
+    plan.payload.set("source", None, Origin.kickstart("ks.cfg", 3))  # `cdrom` in the kickstart
+    assert step.effective_payload(plan, PRODUCT, boot).source is None
+    plan.payload.set("source", Repository(name="url", baseurl="https://mirror/azl"), Origin.kickstart("ks.cfg", 3))
+    assert step.effective_payload(plan, PRODUCT, boot).source.baseurl == "https://mirror/azl"
+
+
+def test_bad_inst_repo_is_a_payload_error():
+    with pytest.raises(step.PayloadError, match="boot command line"):
+        step.effective_payload(new_plan(), PRODUCT, "inst.repo=gopher://x")
+
+
+def test_describe_for_a_dry_run():
+    from installer.context import InstallContext
+    from installer.machine import Machine
+
+    plan = new_plan()
+    plan.payload.packages.set("excluded_packages", ["tmux"], plan.payload.packages.origins["sets"])
+    plan.payload.packages.excludedocs = True
+    ctx = InstallContext(plan=plan, machine=Machine(), product=PRODUCT, dry_run=True, live_cmdline="")
+    lines = step.describe(ctx)
+    assert lines[0] == "Software: azurelinux-iso (file:///run/install/repo)"
+    assert lines[1].startswith("Packages: azurelinux-release filesystem") and " tmux" not in lines[1]
+    assert "Excluded: tmux" in lines and "Options: --excludedocs" in lines
+
+
+def test_passwords_in_repository_urls_are_hidden():
+    spec = repos.RepoSpec(id="r", name="r", baseurl=["https://user:s3cret@mirror.example/azl/"])
+    assert spec.where == "https://user:***@mirror.example/azl/"
+    assert repos.hide_password("https://mirror.example/a:b@c") == "https://mirror.example/a:b@c"
+
+
+def test_timeout_and_retries_reach_dnf(tmp_path):
+    conf = make_setup(tmp_path, 4, timeout=30, retries=5).conf.read_text()
+    assert "timeout=30" in conf and "retries=5" in conf

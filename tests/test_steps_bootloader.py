@@ -176,3 +176,13 @@ def test_grub_defaults_are_updated_in_place():
     text = bootloader.default_grub_text('GRUB_TIMEOUT=5\n# c\nGRUB_CMDLINE_LINUX="quiet"\nGRUB_DEFAULT=0\n',
                                         {"GRUB_TIMEOUT": "1", "GRUB_CMDLINE_LINUX": '"a b"', "GRUB_X": "y"})
     assert text == 'GRUB_TIMEOUT=1\n# c\nGRUB_CMDLINE_LINUX="a b"\nGRUB_DEFAULT=0\nGRUB_X=y\n'
+
+
+def test_fedora_family_with_only_the_removable_path_packaged(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    env = fedora_uefi(tmp_path)
+    (env.target / "boot/efi/EFI/azurelinux/shimx64.efi").unlink()
+    bootloader.apply(env.ctx)
+    assert not env.runner.named("grub2-install")
+    assert "configfile $prefix/grub.cfg" in (env.target / "boot/efi/EFI/BOOT/grub.cfg").read_text()
+    assert not any("fallback" in w for w in env.ctx.warnings)

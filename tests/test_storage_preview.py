@@ -9,7 +9,7 @@ import pytest
 from installer import storage
 from installer.defaults import new_plan
 from installer.diagnostics import PlanError
-from installer.machine import Disk, Machine
+from installer.machine import Disk, Machine, Partition
 from installer.plan import (AutoPart, BtrfsRequest, Encryption, LogVolRequest, Origin, PartitionRequest, RaidRequest,
                             Secret, VolGroupRequest)
 
@@ -299,3 +299,39 @@ def test_preview_is_what_blivet_computes_not_a_copy_of_the_request():
     pv_small = [a for a in small if a.startswith("create partition vda3")]
     pv_large = [a for a in large if a.startswith("create partition vda3")]
     assert pv_small == ["create partition vda3 (8.41 GiB)"] and pv_large == ["create partition vda3 (38.41 GiB)"]
+
+
+VM_STORAGE_KS = sorted((PROFILES.parent / "vm" / "scenarios" / "storage").glob("s*.ks"))
+
+
+def vm_storage_machine(firmware: str) -> Machine:
+    """The disks tests/vm/test_storage_scenarios.py gives its guest, as the probe reports them."""
+    spec = [("vda", 8, "s1-os"), ("sda", 8, "s2-os"), ("nvme0n1", 8, "s3-os"), ("vdb", 4, "s4-a"),
+            ("vdc", 4, "s4-b"), ("vdd", 8, "s5-os"), ("vde", 8, "s6-os"), ("vdf", 3, "s7-small"),
+            ("nvme1n1", 2, "keep")]
+    disks = [Disk(name=n, path=f"/dev/{n}", size=s * GiB, serial=serial) for n, s, serial in spec]
+    disks[6].ptable = "gpt"
+    disks[6].partitions = [Partition(name="vde1", path="/dev/vde1", number=1, start=1 << 20, size=1 << 30,
+                                     fstype="ext4", label="keepme")]
+    return Machine(firmware=firmware, memory=2 * GiB - 64 * 1024**2, disks=disks)
+
+
+@pytest.mark.parametrize("path", VM_STORAGE_KS, ids=lambda p: p.stem)
+def test_vm_storage_kickstarts_plan_on_the_host(path):
+    from installer.kickstart import load_kickstart
+
+    loaded = load_kickstart(path)
+    assert loaded.ok, loaded.errors
+    machine = vm_storage_machine("bios" if "bios" in path.stem else "uefi")
+    if "too-small" in path.stem:
+        with pytest.raises(PlanError) as err:
+            storage.preview_storage(loaded.plan, machine)
+        assert "the selected disks have 3.0 GiB (vdf: 3.0 GiB free)" in str(err.value)
+        assert str(err.value).startswith(f"{path}:5: not enough disk space")
+        return
+    preview = storage.preview_storage(loaded.plan, machine)
+    selected = {machine.disk(s).name for s in loaded.plan.storage.selected_disks}
+    assert set(preview.changed_disks) == selected
+    assert [line.split()[1] for line in body(preview.fstab)][0] == "/"
+    if "clearpart-none" in path.stem:
+        assert not [a for a in preview.actions if a.startswith("destroy")]

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     boot = read_boot_options(args.cmdline)
     ks_path = args.ks or None
     ks_messages: list[str] = []
+    ks_ok = True
     if ks_path:
         from installer.kickstart import load_kickstart
 
@@ -42,13 +43,14 @@ def run(args: argparse.Namespace) -> int:
             if result.plan is None:
                 return 1
         plan = result.plan
+        ks_ok = bool(result.ok)
         ks_messages = [str(d) for d in result.diagnostics]
     else:
         plan = new_plan(product)
     plan.interactive = True
 
     autostart = False
-    if ks_path and boot.ks is not None and not boot.cmdline and not ks_messages:
+    if ks_path and ks_ok and boot.ks is not None and not boot.cmdline:
         if machine is None:
             from installer.probe import probe_machine
 
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     app = InstallerApp(
         plan=plan, machine=machine, product=product, dry_run=args.dry_run, target=args.target,
         autostart=autostart, ks_path=ks_path, ks_messages=ks_messages,
-        watch_disks=args.machine is None and not args.dry_run, countdown_seconds=args.countdown,
+        watch_disks=args.machine is None, countdown_seconds=args.countdown,
         log_dir=log_dir,
     )
     with stderr_to_file(os.path.join(log_dir, "tui-stderr.log")):

@@ -295,11 +295,12 @@ def _install_uefi(ctx: InstallContext, layout: BootLayout, fam: str) -> None:
     if not chroot.resolve(ctx.target, ESP).is_dir():
         raise StepError(f"UEFI install without an EFI system partition mounted at {ESP}")
     bootloader_id = chroot.os_release(ctx.target).get("ID") or ctx.product.os_release_id
-    shim = f"{ESP}/EFI/{bootloader_id}/shimx64.efi"
-    if fam == "fedora" and chroot.exists(ctx.target, shim):
-        _grub_stub(ctx, layout, bootloader_id)
+    packaged = _packaged_loader(ctx, bootloader_id) if fam == "fedora" else None
+    if packaged is not None:
+        # Signed shim + GRUB from the packages: grub2-install would replace them with unsigned ones.
+        _grub_stub(ctx, layout, os.path.dirname(packaged))
         _fallback_from_packages(ctx, bootloader_id)
-        loader = shim
+        loader = packaged
     else:
         grub_install = _grub_tool(ctx, "grub2-install", "grub-install")
         common = [grub_install, "--target=x86_64-efi", f"--efi-directory={ESP}", "--no-nvram"]
@@ -313,20 +314,29 @@ def _install_uefi(ctx: InstallContext, layout: BootLayout, fam: str) -> None:
                  "EFI/BOOT/BOOTX64.EFI")
 
 
-def _grub_stub(ctx: InstallContext, layout: BootLayout, bootloader_id: str) -> None:
-    """The signed GRUB reads EFI/<id>/grub.cfg: point it at the real one under /boot."""
+def _packaged_loader(ctx: InstallContext, bootloader_id: str) -> str | None:
+    for loader in (f"{ESP}/EFI/{bootloader_id}/shimx64.efi", f"{ESP}/EFI/BOOT/BOOTX64.EFI",
+                   f"{ESP}/EFI/BOOT/bootx64.efi"):
+        if chroot.exists(ctx.target, loader):
+            return loader
+    return None
+
+
+def _grub_stub(ctx: InstallContext, layout: BootLayout, loader_dir: str) -> None:
+    """The signed GRUB reads grub.cfg next to itself: point it at the real one under /boot."""
     boot = layout.boot
     separate = layout.boot is not layout.root
     if boot is None or not boot.uuid:
+        ctx.warn("cannot find the /boot filesystem's UUID: no grub.cfg written on the ESP")
         return
     prefix = "($dev)/grub2" if separate else "($dev)/boot/grub2"
-    ctx.write(f"{ESP}/EFI/{bootloader_id}/grub.cfg",
+    ctx.write(f"{loader_dir}/grub.cfg",
               f"search --no-floppy --fs-uuid --set=dev {boot.uuid}\nset prefix={prefix}\nexport $prefix\n"
               "configfile $prefix/grub.cfg\n", 0o700)
 
 
 def _fallback_from_packages(ctx: InstallContext, bootloader_id: str) -> None:
-    if chroot.exists(ctx.target, f"{ESP}/EFI/BOOT/BOOTX64.EFI"):
+    if _packaged_loader(ctx, "BOOT"):
         return
     ctx.warn(f"the payload's shim has no EFI/BOOT/BOOTX64.EFI fallback; install shim-x64 fully "
              f"(only EFI/{bootloader_id} is present)")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import subprocess
 from pathlib import Path
 
 from installer import repos
-from installer.events import Log, Progress, RateLimiter
+from installer.events import Progress, RateLimiter
 
 TITLE = "Installing software"
 STEP = "payload"
@@ -18,7 +19,23 @@ class PayloadError(Exception):
     """The payload failed; the message is one paragraph for the user (shown with the log tail)."""
 
 
-def summary(plan, product) -> list[str]:
+def effective_payload(plan, product, cmdline: str = ""):
+    """The plan's payload with inst.repo= applied when the kickstart chose no source itself."""
+    payload = plan.payload
+    if payload.source is not None or payload.liveimg is not None or payload.origin_of("source") is not None:
+        return payload
+    try:
+        boot = repos.repository_from_cmdline(cmdline or "", product)
+    except repos.RepositoryError as e:
+        raise PayloadError(f"The installation source on the boot command line is not usable: {e}.") from None
+    if boot is None:
+        return payload
+    payload = copy.deepcopy(payload)
+    payload.source = boot
+    return payload
+
+
+def summary(plan, product, cmdline: str = "") -> list[str]:
     """Lines for the pre-install summary: the source, and loud warnings about unverified packages."""
     p = plan.payload
     if p.liveimg is not None:
@@ -29,8 +46,8 @@ def summary(plan, product) -> list[str]:
             lines.append("WARNING: --noverifyssl: the image server's TLS certificate is not checked.")
         return lines
     try:
-        specs = repos.resolve(p, product)
-    except repos.RepositoryError as e:
+        specs = repos.resolve(effective_payload(plan, product, cmdline), product)
+    except (repos.RepositoryError, PayloadError) as e:
         return [f"Software: ERROR: {e}"]
     lines = ["Software: " + ", ".join(f"{s.name} ({s.where})" for s in specs)]
     for s in repos.unverified(specs):
@@ -39,29 +56,51 @@ def summary(plan, product) -> list[str]:
     return lines
 
 
+def describe(ctx) -> list[str]:
+    """Dry run: what would be installed, from where, with which checks."""
+    from installer import package_sets
+
+    lines = summary(ctx.plan, ctx.product, ctx.cmdline())
+    p = ctx.plan.payload
+    if p.liveimg is None:
+        req = package_sets.build_request(p.packages, ctx.product)
+        lines.append("Packages: " + (" ".join(req.specs()) or "(none)"))
+        if req.excludes:
+            lines.append("Excluded: " + " ".join(req.excludes))
+        if req.missing_groups:
+            lines.append("Groups resolved from the repositories' comps at install time: "
+                         + " ".join(req.missing_groups))
+        flags = [f for f, on in (("--nocore", p.packages.nocore), ("--excludedocs", p.packages.excludedocs),
+                                 ("--exclude-weakdeps", p.packages.exclude_weakdeps),
+                                 ("--ignoremissing", p.packages.ignoremissing)) if on]
+        if flags or p.packages.inst_langs:
+            lines.append("Options: " + " ".join(flags + ([f"--inst-langs={p.packages.inst_langs}"]
+                                                          if p.packages.inst_langs else [])))
+    return lines
+
+
 def apply(ctx) -> None:
-    plan, target = ctx.plan, Path(ctx.target)
+    target = Path(ctx.target)
     events = RateLimiter(ctx.events, interval=0.1)
-    payload = plan.payload
-
-    def warn(message: str) -> None:
-        ctx.log.warning("%s", message)
-        ctx.events(Log(level="warning", message=message, step=STEP))
-
-    for line in summary(plan, ctx.product)[1:]:
+    cmdline = ctx.cmdline() if hasattr(ctx, "cmdline") else ""
+    for line in summary(ctx.plan, ctx.product, cmdline)[1:]:
         if line.startswith("WARNING"):
-            warn(line[len("WARNING: "):])
-
+            _warn(ctx, line[len("WARNING: "):])
     if ctx.dry_run:
-        for line in summary(plan, ctx.product)[:1]:
+        for line in describe(ctx):
             ctx.log.info("dry run: %s", line)
-            ctx.events(Log(level="info", message=f"would install: {line}", step=STEP))
         return
-
-    if payload.liveimg is not None:
+    if ctx.plan.payload.liveimg is not None:
         _liveimg(ctx, target, events)
     else:
-        _dnf(ctx, target, events, warn)
+        _dnf(ctx, target, events, effective_payload(ctx.plan, ctx.product, cmdline))
+
+
+def _warn(ctx, message: str) -> None:
+    if hasattr(ctx, "warn"):
+        ctx.warn(message)
+    else:
+        ctx.log.warning("%s", message)
 
 
 def _liveimg(ctx, target: Path, events) -> None:
@@ -79,10 +118,9 @@ def _liveimg(ctx, target: Path, events) -> None:
         raise PayloadError(str(e)) from None
 
 
-def _dnf(ctx, target: Path, events, warn) -> None:
+def _dnf(ctx, target: Path, events, payload) -> None:
     from installer.payload_dnf import DnfError, DnfPayload
 
-    payload = ctx.plan.payload
     mounted: list[Path] = []
 
     def progress(state) -> None:
@@ -94,7 +132,8 @@ def _dnf(ctx, target: Path, events, warn) -> None:
     try:
         if payload.source is not None and repos.is_device_source(payload.source.baseurl):
             payload = _with_mounted_source(ctx, payload, mounted)
-        DnfPayload(payload, ctx.product, target, log=ctx.log, progress=progress, warn=warn).run()
+        DnfPayload(payload, ctx.product, target, log=ctx.log, progress=progress,
+                   warn=lambda message: _warn(ctx, message)).run()
     except DnfError as e:
         raise PayloadError(str(e)) from None
     finally:
@@ -104,11 +143,12 @@ def _dnf(ctx, target: Path, events, warn) -> None:
 
 def _with_mounted_source(ctx, payload, mounted: list[Path]):
     """hd:/nfs: sources are mounted read-only and used as file:// repositories."""
-    import copy
-
     from installer.payload_dnf import DnfError
 
-    kind, dev, path, opts = repos.parse_device_source(payload.source.baseurl)
+    try:
+        kind, dev, path, opts = repos.parse_device_source(payload.source.baseurl)
+    except repos.RepositoryError as e:
+        raise DnfError(f"The installation source is not usable: {e}.") from None
     mnt = SOURCES_DIR / "inst.repo"
     mnt.mkdir(parents=True, exist_ok=True)
     if kind == "hd":

@@ -1,31 +1,23 @@
-"""A stand-in for the engine's InstallContext: records events, logs to the test log."""
+"""The engine's real InstallContext, recording the events a step emits."""
 
 from __future__ import annotations
 
 import logging
-import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from installer.context import InstallContext
 from installer.events import Log, Progress
+from installer.machine import Machine
 
 
-@dataclass
-class Ctx:
-    plan: object
-    product: object
-    target: Path
-    dry_run: bool = False
-    events_seen: list = field(default_factory=list)
-    log: logging.Logger = field(default_factory=lambda: logging.getLogger("test.payload"))
+class Ctx(InstallContext):
+    def __init__(self, plan, product, target, *, cmdline: str = "", log: logging.Logger | None = None):
+        self.events_seen: list = []
+        super().__init__(plan=plan, machine=Machine(), product=product, target=Path(target),
+                         events=self.events_seen.append, log=log or logging.getLogger("test.payload"),
+                         live_cmdline=cmdline)
 
-    def events(self, event) -> None:
-        self.events_seen.append(event)
-
-    def run(self, cmd, *, chroot=False, input=None, check=True):
-        return subprocess.run(cmd, input=input, check=check, capture_output=True, text=True)
-
-    def warnings(self) -> list[str]:
+    def warned(self) -> list[str]:
         return [e.message for e in self.events_seen if isinstance(e, Log) and e.level == "warning"]
 
     def progress(self) -> list[Progress]:

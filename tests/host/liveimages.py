@@ -60,16 +60,19 @@ def make_tree(root: Path, *, bulk_bytes: int = 0, files: int = 0) -> dict[str, b
     if features["selinux"]:
         os.setxattr(root / "etc/os-release", "security.selinux", SELINUX_LABEL)
     if bulk_bytes:
+        # about as compressible as an OS image (~2.5:1): half text, half random bytes
         bulk = root / "usr/share/bulk"
         bulk.mkdir(parents=True)
         n = max(files, 1)
-        line = b"".join(hashlib.sha256(str(i).encode()).hexdigest().encode() + b"\n" for i in range(2048))
+        text = b"".join(hashlib.sha256(str(i).encode()).hexdigest().encode() + b"\n" for i in range(4096))
+        each = bulk_bytes // n
         for i in range(n):
             with open(bulk / f"f{i:05d}", "wb") as fh:
-                left = bulk_bytes // n
+                left = each
                 while left > 0:
-                    fh.write(line[:left])
-                    left -= len(line)
+                    chunk = min(left, 64 << 10)
+                    fh.write(os.urandom(chunk // 2) + text[i % 1024:i % 1024 + chunk - chunk // 2])
+                    left -= chunk
     return features
 
 

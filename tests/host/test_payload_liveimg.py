@@ -109,7 +109,7 @@ def test_http_stream_without_checksum(images, image_server, product, tmp_path):
     tree, imgs, _ = images
     ctx = run_liveimg(product, tmp_path, LiveImage(url=f"{image_server}/images/root.tar.zst"))
     assert liveimages.snapshot(tmp_path) == liveimages.snapshot(tree)
-    assert any("checksum" in w for w in ctx.warnings())
+    assert any("checksum" in w for w in ctx.warned())
 
 
 @pytest.mark.parametrize("where", ["file", "http"])
@@ -147,3 +147,37 @@ def test_disk_full(images, product, small_target, kind):
     with pytest.raises(step.PayloadError) as exc:
         run_liveimg(product, small_target, LiveImage(url=f"file://{imgs[kind]}"))
     assert "ran out of space" in str(exc.value)
+
+
+@pytest.fixture(scope="module")
+def https_server(images, tmp_path_factory):
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    _, imgs, _ = images
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-days", "1", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
+                   check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
+    handler = functools.partial(_Quiet, directory=str(imgs["tar"].parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_certificate_checked_unless_noverifyssl(images, https_server, product, tmp_path):
+    tree, imgs, _ = images
+    url = f"{https_server}/root.tar.gz"
+    with pytest.raises(step.PayloadError) as exc:
+        run_liveimg(product, tmp_path / "a", LiveImage(url=url))
+    assert url in str(exc.value) and "CERTIFICATE_VERIFY_FAILED" in str(exc.value)
+    ctx = run_liveimg(product, tmp_path / "b", LiveImage(url=url, noverifyssl=True))
+    assert liveimages.snapshot(tmp_path / "b") == liveimages.snapshot(tree)
+    assert any("noverifyssl" in w for w in ctx.warned())

@@ -24,16 +24,17 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 class Tmux:
     def __init__(self, command: str, width: int = 80, height: int = 24):
         self.session = f"azl-tui-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height),
+        self.tmux = ["tmux", "-L", self.session]  # a server of our own: no races with other sessions
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height),
                         command], check=True)
 
     def keys(self, *keys: str, literal: bool = False) -> None:
-        cmd = ["tmux", "send-keys", "-t", self.session] + (["-l"] if literal else []) + list(keys)
+        cmd = [*self.tmux, "send-keys", "-t", self.session] + (["-l"] if literal else []) + list(keys)
         subprocess.run(cmd, check=True)
         time.sleep(0.15)
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], check=True,
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.session], check=True,
                               capture_output=True, text=True).stdout
 
     def wait_for(self, text: str, timeout: float = 60.0) -> str:
@@ -46,12 +47,12 @@ class Tmux:
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
 
 @pytest.fixture
 def tui(tmp_path):
-    command = (f"cd {shlex.quote(str(ROOT))} && env TERM=linux AZL_INSTALL_LOG_DIR={shlex.quote(str(tmp_path))} "
+    command = (f"cd {shlex.quote(str(ROOT))} && env -u COLUMNS -u LINES TERM=linux AZL_INSTALL_LOG_DIR={shlex.quote(str(tmp_path))} "
                f"{shlex.quote(sys.executable)} -m installer tui --dry-run --machine {shlex.quote(str(PROFILE))}; "
                "echo TUI-EXIT=$?; sleep 60")
     term = Tmux(command)
@@ -92,13 +93,51 @@ def test_dry_run_install_typed_through_tmux(tui):
 
 
 def test_too_small_terminal_message(tmp_path):
-    command = (f"cd {shlex.quote(str(ROOT))} && env TERM=linux {shlex.quote(sys.executable)} -m installer tui "
+    command = (f"cd {shlex.quote(str(ROOT))} && env -u COLUMNS -u LINES TERM=linux {shlex.quote(sys.executable)} -m installer tui "
                f"--dry-run --machine {shlex.quote(str(PROFILE))}; sleep 60")
     term = Tmux(command, width=70, height=20)
     try:
         shown = term.wait_for("Terminal too small: 70x20", timeout=30)
         assert "needs at least 80x24" in shown
-        subprocess.run(["tmux", "resize-window", "-t", term.session, "-x", "80", "-y", "24"], check=True)
+        subprocess.run([*term.tmux, "resize-window", "-t", term.session, "-x", "80", "-y", "24"], check=True)
         term.wait_for("Installation summary", timeout=10)
+    finally:
+        term.close()
+
+
+def test_complete_kickstart_on_boot_line_counts_down_then_installs(tmp_path):
+    ks = tmp_path / "ks.cfg"
+    ks.write_text("rootpw --iscrypted $6$abcdefgh$" + "x" * 86 + "\nignoredisk --only-use=vda\n"
+                  "clearpart --all --initlabel\nautopart\n%packages\n@^minimal\n%end\n")
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text(f"BOOT_IMAGE=/vmlinuz console=ttyS0 inst.ks=file://{ks}\n")
+    command = (f"cd {shlex.quote(str(ROOT))} && env -u COLUMNS -u LINES TERM=linux "
+               f"AZL_INSTALL_LOG_DIR={shlex.quote(str(tmp_path / 'logs'))} {shlex.quote(sys.executable)} "
+               f"-m installer tui --dry-run --machine {shlex.quote(str(PROFILE))} --ks {shlex.quote(str(ks))} "
+               f"--cmdline {shlex.quote(str(cmdline))} --countdown 3; echo TUI-EXIT=$?; sleep 60")
+    term = Tmux(command)
+    try:
+        shown = term.wait_for("Installation starts in", timeout=30)
+        assert "It will ERASE:" in shown and "vda" in shown and "Press Esc to stop" in shown
+        term.wait_for("Dry run complete", timeout=120)
+    finally:
+        term.close()
+
+
+def test_inst_cmdline_means_no_countdown(tmp_path):
+    ks = tmp_path / "ks.cfg"
+    ks.write_text("rootpw --iscrypted $6$abcdefgh$" + "x" * 86 + "\nignoredisk --only-use=vda\n"
+                  "clearpart --all --initlabel\nautopart\n")
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text(f"inst.ks=file://{ks} inst.cmdline\n")
+    command = (f"cd {shlex.quote(str(ROOT))} && env -u COLUMNS -u LINES TERM=linux {shlex.quote(sys.executable)} "
+               f"-m installer tui --dry-run --machine {shlex.quote(str(PROFILE))} --ks {shlex.quote(str(ks))} "
+               f"--cmdline {shlex.quote(str(cmdline))} --countdown 1; sleep 60")
+    term = Tmux(command)
+    try:
+        shown = term.wait_for("Installation summary", timeout=30)
+        time.sleep(2)
+        assert "Installation starts in" not in term.screen() and "Installation summary" in term.screen()
+        assert "[x] Installation destination" in shown
     finally:
         term.close()

@@ -1,4 +1,5 @@
 """Session fixtures for the VM tier: cached builds, the SSH key, timings."""
+import concurrent.futures
 import shutil
 import sys
 from pathlib import Path
@@ -27,15 +28,24 @@ def vm_timer():
 
 
 @pytest.fixture(scope="session")
-def live_env(vm_tools, vm_timer):
-    with vm_timer.phase("build", "live-env"):
-        return live.build_live()
+def vm_builds(vm_tools, vm_timer):
+    """The live env and the test payload, built side by side (each is mostly one
+    single-threaded debootstrap) or reused from build/ when their inputs are unchanged."""
+    with vm_timer.phase("build", "live-env+payload"):
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            env = pool.submit(live.build_live)
+            load = pool.submit(payload.build_payload)
+            return env.result(), load.result()
 
 
 @pytest.fixture(scope="session")
-def test_payload(vm_tools, vm_timer):
-    with vm_timer.phase("build", "payload"):
-        return payload.build_payload()
+def live_env(vm_builds):
+    return vm_builds[0]
+
+
+@pytest.fixture(scope="session")
+def test_payload(vm_builds):
+    return vm_builds[1]
 
 
 @pytest.fixture(scope="session")

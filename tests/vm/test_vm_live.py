@@ -16,7 +16,7 @@ python3 -c 'import installer; print("installer from", installer.__file__)'
 for t in parted sfdisk sgdisk mkfs.xfs mkfs.vfat mkfs.btrfs mkfs.ntfs lvm cryptsetup mdadm dnf rpm \
          mksquashfs zstd; do command -v $t >/dev/null || { echo "missing $t"; exit 1; }; done
 echo "disks: $(lsblk -dno SERIAL | sort | tr '\n' ' ')"
-grep -q ' xfs$' /proc/filesystems && grep -q vfat /proc/filesystems && echo "filesystems ok"
+grep -qw xfs /proc/filesystems && grep -qw vfat /proc/filesystems && grep -qw btrfs /proc/filesystems && echo "filesystems ok"
 exit 7
 """
 

@@ -1,6 +1,6 @@
 """Build (or reuse) everything the VM tier needs: python3 -m harness.build [live|payload|all]."""
+import concurrent.futures
 import sys
-import time
 
 from . import live, timings
 
@@ -8,12 +8,18 @@ from . import live, timings
 def main(argv=None) -> int:
     what = (argv or sys.argv[1:] or ["all"])[0]
     t = timings.Timer()
-    if what in ("live", "all"):
-        with t.phase("build", "live"):
+    from . import payload
+    if what == "all":
+        with t.phase("build", "live-env+payload"):
+            with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                env = pool.submit(live.build_live)
+                p = pool.submit(payload.build_payload)
+                print(f"live env: {env.result().dir}\npayload: {p.result().dir}")
+    if what == "live":
+        with t.phase("build", "live-env"):
             env = live.build_live()
         print(f"live env: {env.dir}")
-    if what in ("payload", "all"):
-        from . import payload
+    if what == "payload":
         with t.phase("build", "payload"):
             p = payload.build_payload()
         print(f"payload: {p.dir}")

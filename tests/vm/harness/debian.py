@@ -54,12 +54,16 @@ def chroot(root: Path, *cmd, env=None, **kw):
     return run(["chroot", str(root), *cmd], env=e, **kw)
 
 
-def debootstrap(root: Path, packages: list[str], log: Path) -> None:
-    DEB_CACHE.mkdir(parents=True, exist_ok=True)
-    cmd = ["debootstrap", "--variant=minbase", f"--cache-dir={DEB_CACHE}",
+def debootstrap(root: Path, packages: list[str], log: Path, cache: str = "shared") -> None:
+    """debootstrap with a .deb cache per caller (concurrent builds never share one)."""
+    cache_dir = DEB_CACHE / cache
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cmd = ["debootstrap", "--variant=minbase", f"--cache-dir={cache_dir}",
            "--include=" + ",".join(packages), SUITE, str(root), debian_mirror()]
+    # INITRD=No: the kernel's postinst skips its initramfs; callers build their own.
+    env = {**os.environ, "INITRD": "No"}
     with open(log, "ab") as f:
-        r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+        r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
     if r.returncode:
         tail = log.read_text(errors="replace").splitlines()[-30:]
         raise RuntimeError(f"debootstrap failed ({r.returncode}):\n" + "\n".join(tail))

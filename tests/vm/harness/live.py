@@ -5,6 +5,7 @@ The installer's own code is never baked in: the guest mounts the working
 tree over virtio-9p at boot (see guest/azl-harness-job), so editing
 installer/ needs no rebuild.
 """
+import inspect
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -56,11 +57,11 @@ class LiveEnv:
 
 
 def build_wheels() -> Path:
-    key = input_hash(WHEEL_REQUIREMENTS, BLIVET, "py3.11")
+    key = input_hash("wheels-v2", WHEEL_REQUIREMENTS, BLIVET, "py3.11")
 
     def build(out: Path):
         py = "/usr/bin/python3"
-        subprocess.run([py, "-m", "pip", "download", "-q", "-d", str(out), *WHEEL_REQUIREMENTS],
+        subprocess.run([py, "-m", "pip", "wheel", "-q", "-w", str(out), *WHEEL_REQUIREMENTS],
                        check=True)
         subprocess.run([py, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), BLIVET],
                        check=True)
@@ -71,38 +72,39 @@ def _guest_files() -> list[Path]:
     return sorted(p for p in GUEST_FILES.rglob("*") if p.is_file())
 
 
-def base_key(wheels: Path) -> str:
-    return input_hash("live-base-v1", LIVE_PACKAGES, INITRD_MODULES,
-                      debian.PRUNE_MODULES, debian.STRIP_PATHS,
-                      sorted(p.name for p in wheels.iterdir()),
-                      files=[Path(__file__), Path(debian.__file__)])
+def base_key() -> str:
+    return input_hash("live-base-v2", LIVE_PACKAGES, INITRD_MODULES,
+                      debian.PRUNE_MODULES, debian.STRIP_PATHS, inspect.getsource(_configure),
+                      files=[Path(debian.__file__)])
 
 
-def build_base(wheels: Path, log=print) -> Path:
+def build_base(log=print) -> Path:
     """Stage 1 (minutes): the Debian root filesystem with every package and wheel."""
     def build(out: Path):
         root = out / "rootfs"
         log(f"live: debootstrap into {root}")
-        debian.debootstrap(root, LIVE_PACKAGES, out / "build.log")
-        _configure(root, wheels)
+        debian.debootstrap(root, LIVE_PACKAGES, out / "build.log", cache="live")
+        _configure(root)
         kver = debian.kernel_version(root)
         shutil.copy(root / f"boot/vmlinuz-{kver}", out / "vmlinuz")
         shutil.copy(root / f"boot/initrd.img-{kver}", out / "initrd.img")
         debian.strip(root)
-    return cached("live-base", base_key(wheels), build)
+    return cached("live-base", base_key(), build)
 
 
 def build_live(log=print) -> LiveEnv:
     """Stage 2 (seconds): the bootable root image, the harness's guest files laid
     over stage 1. Changing tests/vm/guest/ only reruns this stage."""
     wheels = build_wheels()
-    base = build_base(wheels, log)
-    key = input_hash("live-v2", (base / ".azl-inputs").read_text(), files=_guest_files())
+    base = build_base(log)
+    key = input_hash("live-v3", (base / ".azl-inputs").read_text(), (wheels / ".azl-inputs").read_text(),
+                     files=_guest_files() + [Path(__file__)])
 
     def build(out: Path):
         root = out / "rootfs"
         subprocess.run(["cp", "-al", str(base / "rootfs"), str(root)], check=True)
         _install_guest_files(root)
+        _install_venv(root, wheels)
         log("live: mkfs.ext4 -d")
         debian.make_ext4(root, out / "root.img", LIVE_LABEL, extra_bytes=512 << 20)
         shutil.rmtree(root)
@@ -127,7 +129,21 @@ def _install_guest_files(root: Path) -> None:
         debian.enable_unit(root, f.name)
 
 
-def _configure(root: Path, wheels: Path) -> None:
+def _install_venv(root: Path, wheels: Path) -> None:
+    """/opt/azl-venv over the system site-packages, from the host-built wheels."""
+    if (root / "opt/azl-venv").exists():
+        shutil.rmtree(root / "opt/azl-venv")   # only unlinks: never write through stage 1's links
+    shutil.copytree(wheels, root / "opt/wheels", ignore=shutil.ignore_patterns(".azl-inputs"))
+    debian.chroot(root, "python3", "-m", "venv", "--system-site-packages", "/opt/azl-venv")
+    whl = sorted(str(Path("/opt/wheels") / p.name) for p in wheels.iterdir() if p.suffix == ".whl")
+    debian.chroot(root, "/opt/azl-venv/bin/pip", "install", "-q", "--no-index", "--no-deps", *whl)
+    shutil.rmtree(root / "opt/wheels")
+    debian.write(root, "usr/local/bin/azl-install",
+                 "#!/bin/sh\nexport PYTHONPATH=/run/azl/src${PYTHONPATH:+:$PYTHONPATH}\n"
+                 "exec /opt/azl-venv/bin/python3 -m installer \"$@\"\n", mode=0o755)
+
+
+def _configure(root: Path) -> None:
     debian.write(root, "etc/hostname", "azl-live\n")
     debian.write(root, "etc/hosts", "127.0.0.1 localhost\n127.0.1.1 azl-live\n")
     debian.write(root, "etc/fstab", "# root comes from the kernel command line\n")
@@ -144,12 +160,5 @@ def _configure(root: Path, wheels: Path) -> None:
             mask.symlink_to("/dev/null")
     debian.prune_modules(root)
     kver = debian.kernel_version(root)
-    debian.chroot(root, "update-initramfs", "-u", "-k", kver, stdout=subprocess.DEVNULL)
-    shutil.copytree(wheels, root / "opt/wheels", ignore=shutil.ignore_patterns(".azl-inputs"))
-    debian.chroot(root, "python3", "-m", "venv", "--system-site-packages", "/opt/azl-venv")
-    whl = sorted(str(Path("/opt/wheels") / p.name) for p in wheels.iterdir() if p.suffix == ".whl")
-    debian.chroot(root, "/opt/azl-venv/bin/pip", "install", "-q", "--no-index", "--no-deps", *whl)
-    shutil.rmtree(root / "opt/wheels")
-    debian.write(root, "usr/local/bin/azl-install",
-                 "#!/bin/sh\nexport PYTHONPATH=/run/azl/src${PYTHONPATH:+:$PYTHONPATH}\n"
-                 "exec /opt/azl-venv/bin/python3 -m installer \"$@\"\n", mode=0o755)
+    (root / f"boot/initrd.img-{kver}").unlink(missing_ok=True)
+    debian.chroot(root, "update-initramfs", "-c", "-k", kver, stdout=subprocess.DEVNULL)

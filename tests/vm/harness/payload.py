@@ -48,14 +48,14 @@ def build_payload(log=print) -> Payload:
     def build(out: Path):
         root = out / "rootfs"
         log(f"payload: debootstrap into {root}")
-        debian.debootstrap(root, PAYLOAD_PACKAGES, out / "build.log")
+        debian.debootstrap(root, PAYLOAD_PACKAGES, out / "build.log", cache="payload")
         _configure(root)
         (out / "kernel.version").write_text(debian.kernel_version(root) + "\n")
         (out / "rootfs.size").write_text(f"{debian.dir_size(root)}\n")
         log("payload: tarball + squashfs")
         subprocess.run(["tar", "--numeric-owner", "--xattrs", "--acls", "-C", str(root),
                         "-I", "zstd -T0 -6", "-cf", str(out / TARBALL), "."], check=True)
-        subprocess.run(["mksquashfs", str(root), str(out / SQUASHFS), "-comp", "zstd",
+        subprocess.run(["mksquashfs", str(root), str(out / SQUASHFS), "-comp", "zstd", "-Xcompression-level", "6",
                         "-noappend", "-quiet", "-no-progress"], check=True, stdout=subprocess.DEVNULL)
         shutil.rmtree(root)
     return Payload(cached("payload", payload_key(), build))
@@ -67,9 +67,11 @@ KEEP_DRIVERS = {"ata", "block", "nvme", "scsi", "usb", "virtio", "md", "net", "c
                 "nvdimm", "hv", "vhost", "dax", "base", "cpufreq", "mmc"}
 KEEP_NET = {"9p", "core", "ipv4", "ipv6", "packet", "unix", "netfilter", "sched", "bridge", "802",
             "llc", "vmw_vsock"}
-# xfsprogs depends on python3 and libicu for xfs_scrub only; the test OS drops them.
-PURGE = ["python3", "python3.11", "python3-minimal", "python3.11-minimal", "libpython3.11-minimal",
-         "libpython3.11-stdlib", "libpython3-stdlib", "libicu72", "media-types", "perl"]
+# xfsprogs depends on python3 and libicu for xfs_scrub only; the test OS drops them,
+# in this order (each package's prerm may still need the ones after it).
+PURGE = [["python3"], ["python3.11"], ["python3-minimal"],
+         ["python3.11-minimal", "libpython3.11-minimal", "libpython3.11-stdlib",
+          "libpython3-stdlib", "libicu72", "media-types"]]
 
 
 def _slim_modules(root: Path) -> None:
@@ -89,10 +91,11 @@ def _configure(root: Path) -> None:
     debian.chroot(root, "depmod", "-a", debian.kernel_version(root))
     installed = debian.chroot(root, "dpkg-query", "-W", "-f", "${Package}\\n", capture_output=True,
                               text=True).stdout.split()
-    purge = [p for p in PURGE if p in installed]
-    if purge:
-        debian.chroot(root, "dpkg", "--purge", "--force-depends", *purge,
-                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for group in PURGE:
+        purge = [p for p in group if p in installed]
+        if purge:
+            debian.chroot(root, "dpkg", "--purge", "--force-depends", *purge,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for rel in ("usr/lib/udev/hwdb.bin", "usr/lib/udev/hwdb.d", "usr/lib/x86_64-linux-gnu/gconv"):
         p = root / rel
         if p.is_dir():

@@ -25,7 +25,6 @@ FATAL_PATTERNS = (
     "You are in emergency mode",
     "No bootable device",
     "grub rescue>",
-    "error: no such device",
 )
 
 

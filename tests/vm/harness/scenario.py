@@ -30,7 +30,8 @@ from .paths import BUILD, SCENARIOS, SCRIPTS
 from .qemu import Disk, GuestError, Share, sparse_disk
 from .timings import Timer
 
-INSTALL_CMD = "python3 -m installer install --kickstart {ks} --yes"
+# --no-power-action: the harness powers the guest off once every install of the boot is done.
+INSTALL_CMD = "python3 -m installer install --kickstart {ks} --yes --phase-marks --no-power-action"
 KS_SPECS = {
     "oemdrv": "hd:LABEL=OEMDRV:/ks.cfg",
     "hd": "hd:LABEL=AZL-KS:/kickstarts/ks.cfg",
@@ -141,11 +142,19 @@ def _install_step(sc: Scenario, disks: list[Disk], pubkey: str, files: dict,
 
 
 def install(live: LiveEnv, payload: Payload, scenarios: list[Scenario], pubkey: str,
-            timer: Timer, boot_name: str) -> None:
+            timer: Timer, boot_name: str, live_firmware: str | None = None) -> None:
     """Boot the live env once with every scenario's disks and install each in turn.
-    Fills sc.results with rc, output, phase timings and the hashes of unselected disks."""
+    Fills sc.results with rc, output, phase timings and the hashes of unselected disks.
+
+    Installer scenarios sharing a boot must share a firmware (the installer installs
+    for the firmware it booted under); reference installs name their firmware
+    explicitly, so live_firmware may boot them all under one."""
     firmware = {sc.firmware for sc in scenarios}
-    assert len(firmware) == 1, "scenarios sharing a boot share a firmware"
+    if live_firmware is None:
+        assert len(firmware) == 1, "scenarios sharing a boot share a firmware"
+        live_firmware = firmware.pop()
+    elif any(sc.install != "reference" and sc.firmware != live_firmware for sc in scenarios):
+        raise ValueError(f"installer scenarios must boot under their own firmware, not {live_firmware}")
     all_disks: list[Disk] = []
     files: dict = {"reference-install.sh": (SCRIPTS / "reference-install.sh").read_text(),
                    "harness.pub": pubkey}
@@ -164,7 +173,7 @@ def install(live: LiveEnv, payload: Payload, scenarios: list[Scenario], pubkey: 
                   f"{cmd} > out/{sc.name}.log 2>&1; echo $? > out/{sc.name}.rc"]
     script = "\n".join(lines) + "\nsync\n"
     timeout = sum(sc.timeout for sc in scenarios)
-    res = run_guest(live, script, all_disks, name=boot_name, firmware=firmware.pop(),
+    res = run_guest(live, script, all_disks, name=boot_name, firmware=live_firmware,
                     timeout=timeout, files=files,
                     payload=payload.dir, append=" ".join(a for a in appends if a))
     for sc in scenarios:

@@ -8,7 +8,9 @@ case: a failure injected in the middle of apply (then a clean rerun), and a plai
 """
 
 import json
+import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -37,13 +39,36 @@ def sh(*argv: str) -> str:
     return subprocess.run(list(argv), capture_output=True, text=True).stdout
 
 
-def leftovers() -> dict:
+def _holders(name: str) -> list[str]:
+    """Device-mapper and md devices stacked on a block device, recursively (from sysfs)."""
+    found = []
+    base = f"/sys/class/block/{name}"
+    for entry in os.listdir(base):
+        if entry.startswith(name) and os.path.isdir(os.path.join(base, entry, "holders")):
+            found += _holders(entry)
+    holders = os.path.join(base, "holders")
+    for h in os.listdir(holders) if os.path.isdir(holders) else []:
+        found += [h] + _holders(h)
+    return found
+
+
+def leftovers(disks: list[str]) -> dict:
+    """What is still set up on the case's disks (mounts under the target, dm/md holders, swap)."""
+    stacked = sorted({h for d in disks for h in _holders(d)})
     return {
         "mounts": [line.split()[1] for line in open("/proc/mounts") if line.split()[1].startswith(TARGET)],
-        "dm": sorted(n for n in sh("dmsetup", "ls").split("\n") if n and "No devices" not in n),
-        "md": [line.split()[0] for line in open("/proc/mdstat") if line.startswith("md")],
+        "dm": [h for h in stacked if h.startswith("dm-")],
+        "md": [h for h in stacked if h.startswith("md")],
         "swaps": [line.split()[0] for line in open("/proc/swaps").read().splitlines()[1:]],
     }
+
+
+def ensure_kpartx() -> None:
+    """blivet requires kpartx for every device-mapper device (LVM, LUKS). A live environment
+    built before kpartx joined its package list gets the host's Debian 12 binary (same release)."""
+    if shutil.which("kpartx") is None and os.path.exists("kpartx"):
+        shutil.copy("kpartx", "/usr/local/sbin/kpartx")
+        os.chmod("/usr/local/sbin/kpartx", 0o755)
 
 
 class Boom(RuntimeError):
@@ -83,6 +108,7 @@ def run_case(case: dict, product) -> dict:
     machine = probe_machine()
     machine.firmware = case["firmware"]  # the layout follows the scenario's firmware; the live boot is direct
     res["disks"] = {d.serial: d.name for d in machine.disks}
+    mine = [machine.disk(s).name for s in case["serials"]]
     loaded = load_kickstart(case["ks"])
     res["ks_errors"] = [str(d) for d in loaded.errors]
     if loaded.plan is None:
@@ -99,7 +125,7 @@ def run_case(case: dict, product) -> dict:
             res["apply_error"] = None
         except PlanError as exc2:
             res["apply_error"] = str(exc2)
-        res["leftovers"] = leftovers()
+        res["leftovers"] = leftovers(mine)
         return res
     res["preview_seconds"] = time.monotonic() - t
     res["preview"] = preview.to_dict()
@@ -118,13 +144,14 @@ def run_case(case: dict, product) -> dict:
             res["injected"] = "no failure"
         except Boom as exc:
             res["injected"] = str(exc)
-        res["after_failure"] = leftovers()
+        res["after_failure"] = leftovers(mine)
 
     progress = []
     t = time.monotonic()
     target = storage.apply_storage(plan, machine, product, TARGET,
                                    lambda e: progress.append(e.to_dict()) if isinstance(e, Progress) else None)
     res["apply_seconds"] = time.monotonic() - t
+    res["apply_breakdown"] = dict(target.seconds)
     res["progress"] = progress
     res["executed"] = list(target.actions)
     storage.write_fstab(target)
@@ -132,7 +159,7 @@ def run_case(case: dict, product) -> dict:
     t = time.monotonic()
     storage.teardown(target)
     res["teardown_seconds"] = time.monotonic() - t
-    res["after_teardown"] = leftovers()
+    res["after_teardown"] = leftovers(mine)
 
     if case.get("rerun"):
         t = time.monotonic()
@@ -140,12 +167,15 @@ def run_case(case: dict, product) -> dict:
         res["rerun_executed"] = list(again.actions)
         res["rerun_seconds"] = time.monotonic() - t
         storage.teardown(again)
-        res["after_rerun"] = leftovers()
+        res["after_rerun"] = leftovers(mine)
     return res
 
 
 def main() -> int:
     cases = json.load(open(sys.argv[1]))
+    logging.basicConfig(filename=os.path.join(os.path.dirname(sys.argv[2]), "blivet.log"), level=logging.DEBUG,
+                        format="%(relativeCreated)9.0f %(name)s %(levelname)s %(message)s")
+    ensure_kpartx()
     product = load_product()
     results = {"import_seconds": IMPORT_SECONDS, "cases": []}
     for case in cases:

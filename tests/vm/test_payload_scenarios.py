@@ -1,0 +1,180 @@
+"""Payload proofs in the VM: the installer installs the harness's bootable test OS through
+both payload paths in one UEFI live boot, and each installed disk then boots alone.
+
+  pay-dnf      dnf from the harness's signed RPM repository (azl-test-os is the whole test OS
+               as one package), with a comps group, a weak dependency, an exclusion and
+               --excludedocs; GPG checking on, the key supplied in %pre as an admin would
+  pay-squash   liveimg of the squashfs image with --checksum=sha256
+
+The repository is the harness's 9p share "repo" (/run/azl/repo in the guest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from harness import checks, rpmrepo, scenario, ssh, verify
+from harness.qemu import Share
+from harness.scenario import Scenario, TargetDisk
+
+pytestmark = pytest.mark.vm
+
+COMMON = """\
+cmdline
+lang en_US.UTF-8
+keyboard --vckeymap=us
+timezone UTC --utc
+network --bootproto=dhcp
+network --hostname={hostname}
+rootpw --lock
+sshkey --username=root "{{pubkey}}"
+selinux --permissive
+ignoredisk --only-use=disk/by-id/virtio-{serial}
+zerombr
+clearpart --all --initlabel
+autopart --type=plain --fstype=ext4
+bootloader --append="console=ttyS0,115200"
+poweroff
+"""
+
+DNF_KS = COMMON + """\
+url --url=file:///run/azl/repo/repo
+
+%pre
+# The test repository's signing key where the product looks for its key.
+mkdir -p /etc/pki/rpm-gpg
+cp /run/azl/repo/repo/RPM-GPG-KEY-azl-test /etc/pki/rpm-gpg/MICROSOFT-RPM-GPG-KEY
+%end
+
+%packages --nocore --excludedocs
+azl-test-os
+azl-test-extra
+@azl-test
+azl-test-excluded
+-azl-test-excluded
+%end
+"""
+
+LIVEIMG_KS = COMMON + """\
+liveimg --url=file:///run/azl/payload/testos.squashfs --checksum={checksum}
+"""
+
+EXTRA = r"""
+echo "== azl-test"
+ls -1 /usr/share/azl-test/ 2>&1
+echo "== rpmdb"
+ls /var/lib/rpm/ 2>&1
+echo "== repos"
+ls -1 /etc/yum.repos.d/ 2>&1
+echo "== log"
+grep -E "dnf: +Installing|sha256 of .* verified|GPG signature checking is OFF" /var/log/installer/install.log 2>&1 | head -20
+echo "== end"
+"""
+
+
+def sections(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("== "):
+            current = line[3:].strip()
+            out[current] = ""
+        elif current:
+            out[current] += line + "\n"
+    return out
+
+
+def payload_scenario(name: str, kickstart: str) -> Scenario:
+    serial = f"{name}-os"
+    ks = kickstart.format(hostname=name, serial=serial, checksum="{checksum}")
+    return Scenario(name=name, firmware="uefi", disks=[TargetDisk("os", "10G", "virtio", True, serial)],
+                    expected={"hostname": name, "firmware": "uefi", "fstab_by_uuid": True,
+                              "layout": [{"mountpoint": "/", "fstype": "ext4", "stack": ["disk", "part"]},
+                                         {"mountpoint": "/boot/efi", "fstype": "vfat"}],
+                              "cmdline": {"present": ["console=ttyS0"]}},
+                    install="installer", kickstart=ks, ks_delivery="file", timeout=1800)
+
+
+@pytest.fixture(scope="module")
+def rpm_repo(test_payload, vm_timer):
+    with vm_timer.phase("build", "rpm-repo"):
+        return rpmrepo.build_repo(test_payload)
+
+
+@pytest.fixture(scope="module")
+def payload_runs(live_env, test_payload, rpm_repo, ssh_key, vm_timer):
+    """Both payload installs in one live boot (the repository shared into the guest), then
+    each installed disk booted alone and inspected."""
+    checksum = hashlib.sha256(test_payload.squashfs.read_bytes()).hexdigest()
+    dnf = payload_scenario("pay-dnf", DNF_KS)
+    squash = payload_scenario("pay-squash", LIVEIMG_KS)
+    squash.kickstart = squash.kickstart.replace("{checksum}", checksum)
+    real_run_guest = scenario.run_guest
+
+    def run_guest_with_repo(*args, **kw):
+        # scenario.install() shares only the liveimg payload; this boot also needs the repository
+        kw["shares"] = [*kw.get("shares", []), Share("repo", rpm_repo.dir, readonly=True)]
+        return real_run_guest(*args, **kw)
+
+    scenario.run_guest = run_guest_with_repo
+    try:
+        pub = ssh_key.with_suffix(".pub").read_text()
+        scenario.install(live_env, test_payload, [dnf, squash], pub, vm_timer, boot_name="payload-live")
+    finally:
+        scenario.run_guest = real_run_guest
+    return {sc.name: (sc, inspect(sc, ssh_key, vm_timer)) for sc in (dnf, squash)}
+
+
+def inspect(sc: Scenario, key: Path, timer) -> dict:
+    r = sc.results
+    if r.get("rc") != 0:
+        return {"error": (f"{sc.name}: install exited with {r.get('rc')}\n"
+                          + "\n".join(r.get("output", "").splitlines()[-60:])
+                          + f"\n--- serial ({r.get('serial_log')}) ---\n{r.get('serial_tail', '')}")}
+    vm = verify.installed_vm(f"{sc.name}-installed", sc.workdir / "boot", [d for d in r["disks"] if d.selected],
+                             sc.firmware)
+    with vm:
+        try:
+            with timer.phase("reboot", sc.name):
+                ssh.wait_ssh(vm, vm.ssh_port, key, 600)
+        except Exception as e:
+            return {"error": f"{sc.name}: the installed system did not come up: {e}\n{vm.tail(40)}"}
+        with timer.phase("checks", sc.name):
+            facts = checks.gather(vm.ssh_port, key)
+            facts["extra"] = sections(ssh.run(vm.ssh_port, key, EXTRA, timeout=120).stdout)
+        facts["problems"] = checks.run_checks(facts, sc.expected)
+        ssh.run(vm.ssh_port, key, "systemctl poweroff --no-block", timeout=30)
+        try:
+            vm.wait_exit(60)
+        except Exception:
+            pass
+    (sc.workdir / "facts.txt").write_text("".join(f"=== {k}\n{v}" for k, v in facts.items()))
+    return facts
+
+
+def facts_of(runs, name) -> dict:
+    facts = runs[name][1]
+    assert "error" not in facts, facts.get("error")
+    assert not facts["problems"], f"{name}: " + "\n  ".join(facts["problems"])
+    return facts
+
+
+def test_dnf_install_from_the_signed_repository_boots(payload_runs):
+    extra = facts_of(payload_runs, "pay-dnf")["extra"]
+    files = set(extra["azl-test"].split())
+    # the group member (comps), the package and its weak dependency; the excluded package not
+    assert {"azl-test-extra.txt", "azl-test-weak.txt", "azl-test-group-member.txt"} <= files, extra["azl-test"]
+    assert "azl-test-excluded.txt" not in files
+    assert "rpmdb.sqlite" in extra["rpmdb"]
+    assert "Installing" in extra["log"] and "GPG signature checking is OFF" not in extra["log"]
+    # the install source was a path on the live medium: nothing about it is left on the target
+    assert extra["repos"].strip() in ("", "ls: cannot access '/etc/yum.repos.d/': No such file or directory")
+
+
+def test_liveimg_squashfs_with_checksum_boots(payload_runs):
+    extra = facts_of(payload_runs, "pay-squash")["extra"]
+    assert "sha256 of file:///run/azl/payload/testos.squashfs verified" in extra["log"]
+    assert "rpmdb.sqlite" not in extra["rpmdb"]
