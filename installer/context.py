@@ -117,8 +117,8 @@ class InstallContext:
             proc = self.runner(argv, input, env)
         else:
             try:
-                proc = subprocess.run(argv, input=input, capture_output=True, text=True,
-                                      errors="replace", env=run_env)
+                proc = subprocess.run(argv, input=input, capture_output=True, text=True, errors="replace",
+                                      env=run_env, stdin=None if input is not None else subprocess.DEVNULL)
             except FileNotFoundError as exc:
                 raise StepError(f"cannot run {shown}: {exc.strerror}: {exc.filename}") from None
         self._log_output(proc)

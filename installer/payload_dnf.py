@@ -93,6 +93,7 @@ class DnfSetup:
     dbpath: str | None = None
     timeout: int | None = None  # %packages --timeout (seconds per connection)
     retries: int | None = None  # %packages --retries
+    multilib: bool = False  # %packages --multilib
 
     @property
     def conf(self) -> Path:
@@ -124,6 +125,8 @@ class DnfSetup:
             main.append(f"timeout={self.timeout}")
         if self.retries is not None:
             main.append(f"retries={self.retries}")
+        if self.multilib:
+            main.append("multilib_policy=all")
         self.conf.write_text("\n".join(main) + "\n")
         for spec in self.specs:
             keys = repos.usable_keys(spec)
@@ -196,7 +199,7 @@ class DnfPayload:
             raise DnfError(
                 f"GPG checking is on for repository {name}, but its signing key is missing "
                 f"({where}). Packages cannot be verified, so nothing was installed. Provide the key "
-                "(repo --gpgkey or the product's key on the install medium), or turn checking off "
+                "(the product's key on the install medium, or a gpgkey for the repository), or turn checking off "
                 "explicitly with gpgcheck=0 if you really trust this source.")
 
     def read_comps(self) -> package_sets.Comps:
@@ -232,7 +235,7 @@ class DnfPayload:
                      releasever=self.product.releasever, specs=self.specs,
                      excludes=self.request.excludes, nodocs=sel.excludedocs,
                      weak_deps=not sel.exclude_weakdeps, langs=langs, timeout=sel.timeout,
-                     retries=sel.retries,
+                     retries=sel.retries, multilib=sel.multilib,
                      dbpath=RPM_DBPATH if host_dbpath_is_private() else None)
         s.write()
         return s

@@ -219,7 +219,8 @@ class LiveImageInstaller:
                     f"The target ran out of space while extracting the live image {src.url} "
                     f"(after {done} bytes of the image). Make the root filesystem larger; the "
                     "installed system is incomplete.")
-            useful = [ln for ln in err_lines if "Exiting with failure status" not in ln]
+            useful = [ln for ln in err_lines
+                      if "Exiting with failure status" not in ln and "Error is not recoverable" not in ln]
             tail = (useful or err_lines or [f"exit status {rc}"])[-1]
             raise LiveImageError(f"Extracting the live image {src.url} ({fmt}) failed: {tail}. "
                                  "See the install log for tar's full output.")

@@ -110,12 +110,12 @@ def _luks_args(enc: Encryption | None, product: Product, for_apply: bool, origin
     enc = enc or Encryption()
     if for_apply and not enc.passphrase:
         raise _error("encryption needs a passphrase (--passphrase)", origin)
-    pbkdf = enc.pbkdf or product.storage.get("pbkdf", "argon2id")
-    args: dict[str, Any] = {
-        "luks_version": enc.luks_version or product.storage.get("luks_version", "luks2"),
-        "pbkdf_args": LUKS2PBKDFArgs(type=pbkdf, max_memory_kb=enc.pbkdf_memory or 0,
-                                     iterations=enc.pbkdf_iterations or 0, time_ms=enc.pbkdf_time or 0),
-    }
+    version = (enc.luks_version or product.storage.get("luks_version", "luks2")).lower()
+    args: dict[str, Any] = {"luks_version": version}
+    if version == "luks2":  # blivet takes PBKDF arguments for LUKS2 only
+        pbkdf = enc.pbkdf or product.storage.get("pbkdf", "argon2id")
+        args["pbkdf_args"] = LUKS2PBKDFArgs(type=pbkdf, max_memory_kb=enc.pbkdf_memory or 0,
+                                            iterations=enc.pbkdf_iterations or 0, time_ms=enc.pbkdf_time or 0)
     if enc.passphrase:
         args["passphrase"] = enc.passphrase.reveal()
     if enc.cipher:
@@ -140,6 +140,15 @@ def _fstype_for(mountpoint: str, fstype: str | None, product: Product) -> str:
     if mountpoint == product.storage.get("esp_mountpoint", "/boot/efi"):
         return "efi"
     return product.storage.get("fstype", "xfs")
+
+
+def _min_size_hint(fmt_type: str | None, exc: Exception) -> str:
+    """' (xfs needs at least 300 MiB)' when blivet refused a device too small for its format."""
+    if fmt_type and "too small" in str(exc):
+        minimum = get_format(fmt_type).min_size
+        if minimum:
+            return f" ({fmt_type} needs at least {minimum.human_readable()})"
+    return ""
 
 
 def _size(mib: int | None, default_mib: int) -> Size:
@@ -237,10 +246,13 @@ class _Layout:
                         self._remove(part, origin)
                 self.b.remove_empty_extended_partitions()
             if not label:
+                # a blank disk has nothing to lose; a whole-disk PV, md member, LUKS or filesystem is only
+                # ever cleared by clearpart --all (above)
                 if disk.format.type is None and not disk.children:
-                    self._new_label(disk)  # blank disk: nothing to lose
-                elif (self.st.zerombr or cp.initlabel) and covered:
                     self._new_label(disk)
+            elif not disk.format.supported:
+                if covered and (self.st.zerombr or cp.initlabel):
+                    self._new_label(disk)  # a partition table blivet cannot use: zerombr's job
             elif cp.initlabel and covered and not [c for c in disk.children if isinstance(c, PartitionDevice)]:
                 self._new_label(disk)
 
@@ -297,7 +309,7 @@ class _Layout:
             part = self.b.new_partition(**kwargs)
             self.b.create_device(part)
         except (StorageError, ValueError) as exc:
-            raise _error(f"cannot create partition: {exc}", origin) from exc
+            raise _error(f"cannot create partition: {exc}{_min_size_hint(fmt_type, exc)}", origin) from exc
         if encryption is not None:
             self.encrypted_parts.append((part, inner_type, inner_args, inner_mount))
         return part
@@ -513,7 +525,9 @@ class _Layout:
                                         fmt=get_format(fmt_type, mountpoint=mountpoint, **fmt_args))
                     self.b.create_device(device)
             except (StorageError, ValueError) as exc:
-                raise _error(f"raid {req.device}: {exc}", req.origin) from exc
+                sizes = ", ".join(f"{m.name} {m.size.human_readable()}" for m in members)
+                raise _error(f"raid {req.device}: {exc}{_min_size_hint(fmt_type, exc)}; members: {sizes}",
+                             req.origin) from exc
             if mp.startswith("pv."):
                 self.members[mp] = device
 
@@ -570,7 +584,7 @@ class _Layout:
                     lv = self.b.new_lv(fmt_type=fmt_type, mountpoint=mountpoint, fmt_args=fmt_args, **kwargs)
                     self.b.create_device(lv)
             except (StorageError, ValueError) as exc:
-                raise _error(f"logvol {req.name}: {exc}", req.origin) from exc
+                raise _error(f"logvol {req.name}: {exc}{_min_size_hint(fmt_type, exc)}", req.origin) from exc
         if self.st.logvols:
             try:
                 grow_lvm(self.b)

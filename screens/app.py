@@ -200,14 +200,18 @@ class InstallerApp(App):
 
     def on_machine_changed(self, message: MachineChanged) -> None:
         self.machine = message.machine
-        known = {d.name for d in self.machine.target_disks}
         st = self.plan.storage
-        gone = [d for d in st.selected_disks if d not in known]
+
+        def present(spec: str) -> bool:
+            disk = self.machine.disk(spec)
+            return disk is not None and not disk.is_live_medium
+
+        gone = [d for d in st.selected_disks if not present(d)]
         if gone:
             from installer.plan import TUI
 
-            st.set("selected_disks", [d for d in st.selected_disks if d in known], TUI)
-            st.clearpart.set("drives", [d for d in st.clearpart.drives if d in known], TUI)
+            st.set("selected_disks", [d for d in st.selected_disks if present(d)], TUI)
+            st.clearpart.set("drives", [d for d in st.clearpart.drives if present(d)], TUI)
             self.notify(f"Disk(s) gone: {', '.join(gone)} - no longer selected", severity="warning", timeout=8)
         elif message.reason:
             self.notify(f"Disks changed: {message.reason}", timeout=5)

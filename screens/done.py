@@ -52,8 +52,13 @@ class DoneScreen(Screen):
         for line in self.report_lines():
             log.write_line(line)
         log.scroll_home(animate=False)
+        self.call_after_refresh(self.focus_default)
+
+    def focus_default(self) -> None:
         action = self.app.plan.finish.action
-        self.query_one("#poweroff" if action in ("poweroff", "shutdown", "halt") else "#reboot").focus()
+        wanted = "#poweroff" if action in ("poweroff", "shutdown", "halt") else "#reboot"
+        for button in self.query(wanted):
+            button.focus()
 
     def report_lines(self) -> list[str]:
         lines = []

@@ -122,7 +122,9 @@ class DestinationSpoke(Spoke):
     def on_mount(self) -> None:
         st = self.plan.storage
         self.custom_rows = rows_from_plan(self.plan) if st.custom else None
-        self.fill_disks(set(st.selected_disks or st.clearpart.drives))
+        specs = st.selected_disks or st.clearpart.drives
+        chosen = [self.machine.disk(spec) for spec in specs]
+        self.fill_disks({d.name for d in chosen if d is not None})
         self.sync_enabled()
         self.query_one("#disks").focus()
 
@@ -135,7 +137,7 @@ class DestinationSpoke(Spoke):
         lst.clear_options()
         m = self.machine
         for d in m.disks:
-            chosen = (d.name in selected or d.path in selected) and not d.is_live_medium
+            chosen = d.name in selected and not d.is_live_medium
             lst.add_option(Selection(disk_prompt(d), d.name, chosen, id=d.name, disabled=d.is_live_medium or d.readonly))
         if len(m.target_disks) == 1 and not selected:
             lst.select(m.target_disks[0].name)
@@ -314,7 +316,7 @@ class CustomLayoutScreen(Screen):
         yield TitleBar("Custom layout")
         with Vertical(classes="body"):
             yield Label("Partitions (plain, on the selected disks). Enter edits a row.", classes="hint", markup=False)
-            yield Label(f"  {'Mount point':<24}{'Size':>12}  {'File system':<12}Grow", classes="heading first",
+            yield Label(f"{'Mount point':<24}{'Size':>12}  {'File system':<12}Grow", classes="heading first",
                         markup=False)
             yield OptionList(id="rows")
             yield Label("Add or change a partition", classes="heading", markup=False)

@@ -59,6 +59,7 @@ class FilteredList(Vertical):
     DEFAULT_CSS = """
     FilteredList { width: 1fr; height: 1fr; }
     FilteredList > OptionList { height: 1fr; }
+    FilteredList > .chosen { text-style: bold; }
     """
 
     def __init__(self, title: str, items: tuple[str, ...], current: str, *, id: str):
@@ -69,7 +70,8 @@ class FilteredList(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label(self.title, classes="heading first", markup=False)
-        yield Input(placeholder="type to filter", id=f"{self.id}-filter")
+        yield Input(placeholder="type to filter, Enter to browse", id=f"{self.id}-filter")
+        yield Label("", id=f"{self.id}-chosen", classes="chosen", markup=False)
         yield OptionList(id=f"{self.id}-list")
 
     def on_mount(self) -> None:
@@ -85,6 +87,11 @@ class FilteredList(Vertical):
             lst.highlighted = shown.index(self.current)
         elif shown:
             lst.highlighted = 0
+        self.show_chosen()
+
+    def show_chosen(self) -> None:
+        value = self.value
+        self.query_one(".chosen", Label).update(f"Chosen: {value}" if value else "Chosen: (nothing matches)")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -96,6 +103,7 @@ class FilteredList(Vertical):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.current = event.option.id
+        self.show_chosen()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -482,5 +482,13 @@ def test_passwords_in_repository_urls_are_hidden():
 
 
 def test_timeout_and_retries_reach_dnf(tmp_path):
-    conf = make_setup(tmp_path, 4, timeout=30, retries=5).conf.read_text()
-    assert "timeout=30" in conf and "retries=5" in conf
+    conf = make_setup(tmp_path, 4, timeout=30, retries=5, multilib=True).conf.read_text()
+    assert "timeout=30" in conf and "retries=5" in conf and "multilib_policy=all" in conf
+
+
+def test_prompts():
+    assert dnf_output.is_prompt("Is this ok [y/N]: ") and dnf_output.is_prompt("Is this ok [y/N]:")
+    assert not dnf_output.is_prompt("Installing       : t-app-1.0-1.noarch   1/4")
+    assert dnf_output.is_key_import(["Importing GPG key 0xAD07FD8E:", ' Userid     : "azl test"'])
+    assert dnf_output.is_key_import(["Importing OpenPGP key 0x163D1CF3:"])
+    assert not dnf_output.is_key_import(["Transaction Summary", "Install  4 Packages"])

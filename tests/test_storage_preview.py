@@ -335,3 +335,18 @@ def test_vm_storage_kickstarts_plan_on_the_host(path):
     assert [line.split()[1] for line in body(preview.fstab)][0] == "/"
     if "clearpart-none" in path.stem:
         assert not [a for a in preview.actions if a.startswith("destroy")]
+
+
+def test_zerombr_without_clearpart_leaves_whole_disk_pvs_alone():
+    plan = autopart_plan("none")
+    plan.storage.set("zerombr", True, Origin.kickstart(KS, 1))
+    preview = storage.preview_storage(plan, profile("server-8disk-4nic"))
+    # sda is full, sdc-sde are whole-disk LVM PVs: only the blank disks get partitions
+    assert preview.changed_disks == ["sdb", "sdf", "sdg", "sdh"]
+    assert not [a for a in preview.actions if a.startswith("destroy") and "signatures" not in a]
+
+
+def test_luks1_when_asked():
+    plan = autopart_plan(encrypted=True, encryption=Encryption(passphrase=Secret("pw"), luks_version="luks1"))
+    preview = storage.preview_storage(plan, vm(("vda", 20)))
+    assert "create format luks1 on vda3" in preview.actions

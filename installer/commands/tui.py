@@ -32,7 +32,6 @@ def run(args: argparse.Namespace) -> int:
     boot = read_boot_options(args.cmdline)
     ks_path = args.ks or None
     ks_messages: list[str] = []
-    ks_ok = True
     if ks_path:
         from installer.kickstart import load_kickstart
 
@@ -40,22 +39,23 @@ def run(args: argparse.Namespace) -> int:
         if result.plan is None or not result.ok:
             for d in result.diagnostics:
                 print(f"azl-install: {d}", file=sys.stderr)
-            if result.plan is None:
-                return 1
+            print(f"azl-install: fix {ks_path} and start again", file=sys.stderr)
+            return 1
         plan = result.plan
-        ks_ok = bool(result.ok)
-        ks_messages = [str(d) for d in result.diagnostics]
+        ks_messages = [str(d) for d in result.diagnostics]  # warnings, shown on the hub
     else:
         plan = new_plan(product)
     plan.interactive = True
 
     autostart = False
-    if ks_path and ks_ok and boot.ks is not None and not boot.cmdline:
+    if ks_path and boot.ks is not None and not boot.cmdline:
         if machine is None:
             from installer.probe import probe_machine
 
             machine = probe_machine()
-        autostart = ready(hub_status(plan, machine))
+        from installer.validate import validate
+
+        autostart = ready(hub_status(plan, machine, validate(plan, machine, product)))
 
     from screens.app import InstallerApp
 

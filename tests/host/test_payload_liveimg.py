@@ -178,6 +178,7 @@ def test_https_certificate_checked_unless_noverifyssl(images, https_server, prod
     with pytest.raises(step.PayloadError) as exc:
         run_liveimg(product, tmp_path / "a", LiveImage(url=url))
     assert url in str(exc.value) and "CERTIFICATE_VERIFY_FAILED" in str(exc.value)
+    (tmp_path / "b").mkdir()
     ctx = run_liveimg(product, tmp_path / "b", LiveImage(url=url, noverifyssl=True))
     assert liveimages.snapshot(tmp_path / "b") == liveimages.snapshot(tree)
     assert any("noverifyssl" in w for w in ctx.warned())

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from installer.secrets import verify
-from tests.tui.driver import sync, pick, choose, toggle, begin_and_install, done, focus_and_type, make_app, open_area, wait_for_screen, wait_until
+from tests.tui.driver import screen_name, sync, pick, choose, toggle, begin_and_install, done, focus_and_type, make_app, open_area, wait_for_screen, wait_until
 
 ROOT_PW = "Correct-Horse-7-Battery"
 # a well-formed ed25519 public key (length-prefixed type + 32 bytes), base64-encoded
@@ -221,7 +222,7 @@ async def test_countdown_starts_a_complete_kickstart_and_can_be_cancelled(tmp_pa
     app = make_app("vm-virtio-usb-live", tmp_path, plan=plan, ks_path=str(ks), autostart=True, countdown_seconds=30)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_screen(pilot, "CountdownScreen")
-        assert "starts in 30 s" in str(app.screen.query_one("#message").render())
+        assert re.search(r"Installation starts in (30|29|28) s", str(app.screen.query_one("#message").render()))
         await pilot.press("escape")
         await wait_for_screen(pilot, "HubScreen")
     app = make_app("vm-virtio-usb-live", tmp_path, plan=load_kickstart(str(ks)).plan, ks_path=str(ks),
@@ -238,3 +239,68 @@ async def test_too_small_terminal_says_so(tmp_path):
         assert "needs at least 80x24" in str(app.screen.query_one("#too-small").render())
         await pilot.resize_terminal(80, 24)
         await wait_for_screen(pilot, "HubScreen")
+
+
+@sync
+async def test_error_screen_saves_logs_and_retries(tmp_path):
+    from screens.error import ErrorScreen
+
+    app = make_app("vm-virtio-usb-live", tmp_path)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "install.log").write_text("step payload: dnf failed\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await set_root_and_admin(pilot)
+        await app.push_screen(ErrorScreen("Installing packages failed: no repository", ["line 1", "line 2"],
+                                          step="payload", log_path=str(logs / "install.log")))
+        await wait_for_screen(pilot, "ErrorScreen")
+        dest = tmp_path / "usb" / "saved-logs"
+        await focus_and_type(pilot, "dest", str(dest))
+        await pilot.press("f2")
+        assert "Saved 3 files" in str(app.screen.query_one("#status").render())
+        first = app.screen
+        await pilot.press("f5")  # retry: the engine runs again and, with no disk chosen, refuses the plan
+        await wait_until(pilot, lambda: app.screen is not first and screen_name(app) == "ErrorScreen",
+                         what="a new error screen")
+        assert "not valid" in app.screen.message and "nothing was changed" in app.screen.message
+    assert (dest / "install.log").read_text() == "step payload: dnf failed\n"
+    assert (dest / "screen.log").read_text() == "line 1\nline 2\n"
+    saved_plan = (dest / "plan.json").read_text()
+    assert ROOT_PW not in saved_plan and '"root_password_hash": "$' in saved_plan
+
+
+@sync
+async def test_a_selected_disk_that_disappears_is_deselected(tmp_path):
+    from screens.app import MachineChanged
+    from tests.tui import machines
+
+    app = make_app("bios-2sata", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_area(pilot, 3, "DestinationSpoke")
+        await pick(pilot, "disks", "sdb")
+        await done(pilot)
+        assert app.plan.storage.selected_disks == ["sdb"]
+        shrunk = machines.load("bios-2sata")
+        shrunk.disks = [d for d in shrunk.disks if d.name != "sdb"]
+        app.post_message(MachineChanged(shrunk, "sdb removed"))
+        await wait_until(pilot, lambda: app.plan.storage.selected_disks == [], what="sdb deselected")
+        await pilot.pause()
+        statuses = {s.key: s for s in app.statuses()}
+        assert statuses["destination"].state == "missing"
+        await open_area(pilot, 3, "DestinationSpoke")
+        assert [o.id for o in app.screen.query_one("#disks")._options] == ["sda"]
+
+
+@sync
+async def test_kickstart_disk_named_by_path_is_preselected(tmp_path):
+    from installer.kickstart import load_kickstart
+
+    ks = tmp_path / "disk.ks"
+    ks.write_text("ignoredisk --only-use=disk/by-path/pci-0000:04:00.0\n")
+    plan = load_kickstart(str(ks)).plan
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=plan, ks_path=str(ks))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_area(pilot, 3, "DestinationSpoke")
+        assert list(app.screen.query_one("#disks").selected) == ["vda"]
+        await done(pilot)
+    assert plan.storage.selected_disks == ["vda"] and plan.storage.autopart.scheme == "lvm"

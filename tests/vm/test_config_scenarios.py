@@ -1,7 +1,7 @@
 """Configuration proofs in the VM: the installer installs the test OS from a kickstart, the
 installed disk boots alone, and its configuration is checked over SSH.
 
-  cfg-uefi      UEFI virtio: user + key + password, static IPv4, time zone + NTP, SELinux
+  cfg-uefi      UEFI virtio, plain xfs: user + key + password, static IPv4, time zone + NTP, SELinux
                 permissive, services, %post (chroot and --nochroot); an NVMe disk left alone
   cfg-postfail  (same live boot) %post --erroronfail fails: the install stops, showing its output
   cfg-replay    the installer-ks.cfg saved by cfg-uefi, replayed on a blank disk: same result
@@ -131,7 +131,9 @@ def boot_and_inspect(sc: Scenario, key: Path, timer, logins=(), passwords=()) ->
 @pytest.fixture(autouse=True)
 def phase_marks(monkeypatch):
     # Several installs share one live boot: the kickstarts' poweroff is left to the harness.
-    monkeypatch.setattr(scenario, "INSTALL_CMD", scenario.INSTALL_CMD + " --phase-marks --no-power-action")
+    # The install log goes next to the kickstart in the shared job directory, for post-mortems.
+    monkeypatch.setattr(scenario, "INSTALL_CMD", scenario.INSTALL_CMD + " --phase-marks --no-power-action"
+                        ' --log-dir "$(dirname {ks})/install-log"')
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +155,7 @@ def uefi_runs(live_env, test_payload, ssh_key, vm_timer):
                                                    "present": ["rootpw --iscrypted", "user "]},
                                "installer_logs": ["install.log", "plan.json"],
                                "cmdline": {"present": ["console=ttyS0"]},
-                               "layout": [{"mountpoint": "/", "stack": ["disk", "part", "lvm"]},
+                               "layout": [{"mountpoint": "/", "fstype": "xfs", "stack": ["disk", "part"]},
                                           {"mountpoint": "/boot/efi", "fstype": "vfat"}],
                            })
     postfail = config_scenario("cfg-postfail", "uefi", [TargetDisk("os", "8G", "virtio", True, "cfg-postfail-os")],

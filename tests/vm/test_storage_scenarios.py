@@ -48,10 +48,13 @@ DISKS = {
     "keep": ("nvme", 2 * GiB),
 }
 CASES = [
-    {"name": "s1", "ks": "s1-uefi-virtio-lvm.ks", "firmware": "uefi", "inject_failure": 6, "serials": ["s1-os"]},
+    {"name": "s1", "ks": "s1-uefi-virtio-lvm.ks", "firmware": "uefi", "inject_failure": 6, "serials": ["s1-os"],
+     "wipe_after": True},
     {"name": "s2", "ks": "s2-bios-sata-plain.ks", "firmware": "bios", "serials": ["s2-os"]},
-    {"name": "s3", "ks": "s3-uefi-nvme-luks.ks", "firmware": "uefi", "rerun": True, "serials": ["s3-os"]},
-    {"name": "s4", "ks": "s4-raid1.ks", "firmware": "uefi", "rerun": True, "serials": ["s4-a", "s4-b"]},
+    {"name": "s3", "ks": "s3-uefi-nvme-luks.ks", "firmware": "uefi", "rerun": True, "serials": ["s3-os"],
+     "wipe_after": True},
+    {"name": "s4", "ks": "s4-raid1.ks", "firmware": "uefi", "rerun": True,
+     "serials": ["s4-a", "s4-b"], "wipe_after": True},
     {"name": "s5", "ks": "s5-btrfs.ks", "firmware": "uefi", "serials": ["s5-os"]},
     {"name": "s6", "ks": "s6-clearpart-none.ks", "firmware": "uefi", "serials": ["s6-os"]},
     {"name": "s7", "ks": "s7-too-small.ks", "firmware": "uefi", "serials": ["s7-small"]},
@@ -219,8 +222,10 @@ def test_s1_uefi_virtio_default_lvm_xfs(storage_run):
     assert [n["fstype"] for n in tree if n["type"] == "part"] == ["vfat", "xfs", "LVM2_member"]
     assert [n["size"] for n in tree if n["type"] == "part"][:2] == [600 * MiB, 1024 * MiB]
     assert_fstab_by_uuid(c)
-    # a failure in the middle of apply left nothing mounted or open, and the rerun then worked
+    # a failure in the middle of apply left nothing mounted or open, and the rerun then worked,
+    # first removing what the failed run had made (the preview for the rerun said so)
     assert c["injected"] == "injected failure after 6 actions"
+    assert c["executed"][:2] == ["destroy format lvmpv on vda3", "destroy partition vda3"]
     assert_clean(c["after_failure"])
     assert_clean(c["after_teardown"])
 

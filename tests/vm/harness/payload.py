@@ -1,5 +1,6 @@
 """The bootable test OS the installer installs: a small Debian system
 offered as a liveimg tarball and a squashfs (the RPM form is in rpmrepo)."""
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from .cache import cached, input_hash
 
 PAYLOAD_PACKAGES = [
     "linux-image-amd64", "systemd-sysv", "libpam-systemd", "udev", "dbus", "kmod", "procps", "iproute2",
-    "openssh-server", "network-manager", "grub-efi-amd64-bin", "grub-pc-bin", "grub-common",
+    "openssh-server", "network-manager", "grub-efi-amd64-bin", "grub-pc-bin", "grub2-common",
     "initramfs-tools", "cryptsetup-initramfs", "lvm2", "mdadm", "xfsprogs", "btrfs-progs",
     "dosfstools", "e2fsprogs", "policycoreutils", "selinux-utils", "sudo", "chrony", "zstd",
 ]
@@ -85,9 +86,20 @@ def _slim_modules(root: Path) -> None:
             shutil.rmtree(p)   # ethernet/wifi/... drivers; virtio_net.ko sits at the top
 
 
+def _compress_modules(root: Path) -> None:
+    """xz the modules (kmod loads .ko.xz): a third of the bytes every install writes."""
+    kernel = root / "lib/modules" / debian.kernel_version(root) / "kernel"
+    for junk in ("arch/x86/kvm", "lib/test_bpf.ko"):
+        p = kernel / junk
+        shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+    subprocess.run(f"find {kernel} -name '*.ko' -print0 | xargs -0 -P{os.cpu_count() or 2} -n32 "
+                   "xz --check=crc32 -6", shell=True, check=True)
+
+
 def _configure(root: Path) -> None:
     debian.prune_modules(root)
     _slim_modules(root)
+    _compress_modules(root)
     debian.chroot(root, "depmod", "-a", debian.kernel_version(root))
     installed = debian.chroot(root, "dpkg-query", "-W", "-f", "${Package}\\n", capture_output=True,
                               text=True).stdout.split()
@@ -96,7 +108,8 @@ def _configure(root: Path) -> None:
         if purge:
             debian.chroot(root, "dpkg", "--purge", "--force-depends", *purge,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for rel in ("usr/lib/udev/hwdb.bin", "usr/lib/udev/hwdb.d", "usr/lib/x86_64-linux-gnu/gconv"):
+    for rel in ("usr/lib/udev/hwdb.bin", "usr/lib/udev/hwdb.d", "usr/lib/x86_64-linux-gnu/gconv",
+                "usr/lib/grub/x86_64-efi/monolithic"):
         p = root / rel
         if p.is_dir():
             shutil.rmtree(p)
@@ -107,5 +120,6 @@ def _configure(root: Path) -> None:
     debian.write(root, "etc/machine-id", "")
     debian.write(root, "etc/hostname", "localhost\n")
     debian.write(root, "etc/fstab", "# written by the installer\n")
-    debian.write(root, "etc/initramfs-tools/conf.d/azl-testos", "COMPRESS=zstd\n")
+    # A fast initramfs: each install regenerates it under TCG (zstd's default level took minutes).
+    debian.write(root, "etc/initramfs-tools/conf.d/azl-testos", "COMPRESS=zstd\nCOMPRESSLEVEL=1\n")
     debian.strip(root)

@@ -1,10 +1,12 @@
 """The QEMU runner: disks on any bus, UEFI/BIOS/direct boot, timestamped
 serial log, hard time limits, 127.0.0.1-only port forwards."""
 import collections
+import ctypes
 import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -74,6 +76,12 @@ def sparse_disk(path: Path, size: int | str) -> Path:
     with open(path, "wb") as f:
         f.truncate(size)
     return path
+
+
+def _die_with_parent():
+    """In the child: get SIGKILL when the harness process dies (no orphaned QEMU)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -169,7 +177,7 @@ class VM:
         (self.workdir / "qemu.cmd").write_text(shlex.join(cmd) + "\n")
         self.started = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         self._reader = threading.Thread(target=self._read_serial, daemon=True)
         self._reader.start()
         return self

@@ -6,6 +6,7 @@ packages for package-set, weak-dependency, exclusion and group checks.
 Everything is signed with a throwaway key the harness makes; its public
 key is exported next to the repository as RPM-GPG-KEY-azl-test."""
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,8 @@ The Debian-based test OS of the azl-install VM harness, as one package.
 %install
 mkdir -p %{{buildroot}}
 zstd -dcq %{{SOURCE0}} | tar -C %{{buildroot}} --numeric-owner -xf -
-rm -rf %{{buildroot}}/dev/*
 cd %{{buildroot}}
+for d in {empty}; do [ -d "$d" ] && find "$d" -mindepth 1 -delete; done
 for d in *; do
     case " {empty} " in *" $d "*) echo "%dir /$d" ;; *) echo "/$d" ;; esac
 done > %{{_builddir}}/azl-test-os.files
@@ -102,7 +103,8 @@ def _rpmbuild(top: Path, spec: Path, sources: Path, gnupg: Path) -> None:
     subprocess.run(["rpmbuild", "-bb", "--quiet", f"--define=_topdir {top}",
                     f"--define=_sourcedir {sources}", "--define=_binary_payload w3T0.zstdio",
                     "--define=_build_id_links none", "--define=__os_install_post %{nil}",
-                    "--define=_unpackaged_files_terminate_build 1", str(spec)],
+                    "--define=_unpackaged_files_terminate_build 1",
+                    "--define=_binaries_in_noarch_packages_terminate_build 0", str(spec)],
                    check=True, stdout=subprocess.DEVNULL, env={**os.environ, "GNUPGHOME": str(gnupg)})
 
 
@@ -134,6 +136,7 @@ def build_repo(payload: Payload | None = None) -> RpmRepo:
         for r in rpms:
             r.rename(repo / r.name)
         subprocess.run(["rpmsign", "--addsign", f"--define=_gpg_name {KEY_UID}",
+                        f"--define=__gpg {shutil.which('gpg')}",
                         f"--define=_gpg_path {gnupg}", *map(str, sorted(repo.glob("*.rpm")))],
                        check=True, env=env, stdout=subprocess.DEVNULL)
         (out / "comps.xml").write_text(COMPS)

@@ -38,6 +38,7 @@ mkfs.ext4 -q -F -L root "$rootp"
 mkfs.ext4 -q -F -L boot "$bootp"
 [ "$fw" = uefi ] && mkfs.vfat -F 32 -n ESP "$first" >/dev/null
 mkdir -p "$t"
+trap 'umount -R "$t" 2>/dev/null || true' EXIT
 mount "$rootp" "$t"
 mkdir -p "$t/boot"
 mount "$bootp" "$t/boot"

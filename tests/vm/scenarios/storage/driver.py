@@ -103,10 +103,24 @@ def facts(target) -> dict:
     return out
 
 
-def run_case(case: dict, product) -> dict:
-    res: dict = {"name": case["name"]}
+def probe_machine_as(case: dict):
     machine = probe_machine()
     machine.firmware = case["firmware"]  # the layout follows the scenario's firmware; the live boot is direct
+    return machine
+
+
+def wipe(disks: list[str]) -> None:
+    """Leave the case's disks blank so later cases see no VG names or md arrays from it."""
+    for disk in disks:
+        for part in sorted(p for p in os.listdir(f"/sys/class/block/{disk}") if p.startswith(disk)):
+            subprocess.run(["wipefs", "-a", "-q", f"/dev/{part}"], capture_output=True)
+        subprocess.run(["wipefs", "-a", "-q", f"/dev/{disk}"], capture_output=True)
+    subprocess.run(["udevadm", "settle"], capture_output=True)
+
+
+def run_case(case: dict, product) -> dict:
+    res: dict = {"name": case["name"]}
+    machine = probe_machine_as(case)
     res["disks"] = {d.serial: d.name for d in machine.disks}
     mine = [machine.disk(s).name for s in case["serials"]]
     loaded = load_kickstart(case["ks"])
@@ -145,6 +159,9 @@ def run_case(case: dict, product) -> dict:
         except Boom as exc:
             res["injected"] = str(exc)
         res["after_failure"] = leftovers(mine)
+        # what `azl-install plan` shows for the rerun: the half-made layout goes first
+        preview = storage.preview_storage(plan, probe_machine_as(case), product)
+        res["preview"] = preview.to_dict()
 
     progress = []
     t = time.monotonic()
@@ -168,6 +185,8 @@ def run_case(case: dict, product) -> dict:
         res["rerun_seconds"] = time.monotonic() - t
         storage.teardown(again)
         res["after_rerun"] = leftovers(mine)
+    if case.get("wipe_after"):
+        wipe(mine)
     return res
 
 

@@ -1,0 +1,129 @@
+"""The TUI over the live environment's serial console (vt220, 80x24), typed at by the
+harness: a real install from a partial kickstart plus the hub's missing answers, then
+the installed disk boots alone and is checked over SSH; the disk not chosen is untouched."""
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+
+import pytest
+
+from harness import verify
+from harness.diskhash import hash_disks
+from harness.guest import live_vm, run_dir
+from harness.qemu import Disk, Share, sparse_disk
+
+pytestmark = pytest.mark.vm
+
+ROOT_PW = "Serial-Root-Pw-2026"
+KEYS = {"esc": b"\x1b", "tab": b"\t", "enter": b"\r", "f6": b"\x1b[17~", "f10": b"\x1b[21~"}
+
+# What the kickstart cannot know about this TUI session is left out: the disk layout
+# and the root password are answered on the hub.
+PARTIAL_KS = """\
+lang en_US.UTF-8
+keyboard --vckeymap=us
+timezone UTC --utc
+network --bootproto=dhcp --activate
+network --hostname=tui-serial
+sshkey --username=root "{pubkey}"
+selinux --permissive
+liveimg --url=file:///run/azl/payload/testos.tar.zst
+ignoredisk --only-use=disk/by-id/virtio-tui-os
+bootloader --append="console=ttyS0,115200"
+poweroff
+"""
+
+# The TUI on ttyS0 instead of a getty; its exit ends the job and powers the guest off.
+RUN = """#!/bin/sh
+systemctl stop serial-getty@ttyS0.service 2>/dev/null
+stty -F /dev/ttyS0 rows 24 cols 80 sane
+export TERM=vt220
+setsid -w sh -c 'python3 -m installer tui --ks /run/azl/job/tui.ks </dev/ttyS0 >/dev/ttyS0 2>&1'
+echo "tui exit $?"
+"""
+
+
+class SerialTUI:
+    """The live VM with a writable serial console (stdin is a pipe, not /dev/null)."""
+
+    def __init__(self, vm):
+        self.vm = vm
+
+    def start(self):
+        vm = self.vm
+        cmd = vm.command()
+        vm.started = time.monotonic()
+        vm.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        vm._reader = threading.Thread(target=vm._read_serial, daemon=True)
+        vm._reader.start()
+
+    def send(self, data: str | bytes, pause: float = 0.4):
+        self.vm.proc.stdin.write(data.encode() if isinstance(data, str) else data)
+        self.vm.proc.stdin.flush()
+        time.sleep(pause)
+
+    def key(self, name: str, pause: float = 0.6):
+        self.send(KEYS[name], pause)
+
+    def wait(self, text: str, timeout: float = 120) -> None:
+        self.vm.wait_for(text, timeout)
+
+    def seen_after(self, mark: int) -> str:
+        return "\n".join(list(self.vm.lines)[mark:])
+
+
+def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ssh_key):
+    workdir = run_dir("tui-serial")
+    os_disk = Disk(sparse_disk(workdir / "os.img", "20G"), bus="virtio", serial="tui-os")
+    keep = Disk(sparse_disk(workdir / "keep.img", "4G"), bus="nvme", serial="tui-keep", selected=False)
+    subprocess.run(["sfdisk", "-q", "--label", "gpt", str(keep.path)], input="size=64MiB, type=L\n", text=True,
+                   check=True)
+    before = hash_disks([keep])
+    job = workdir / "job"
+    (job / "out").mkdir(parents=True)
+    (job / "run").write_text(RUN)
+    (job / "run").chmod(0o755)
+    pubkey = ssh_key.with_suffix(".pub").read_text().strip()
+    (job / "tui.ks").write_text(PARTIAL_KS.format(pubkey=pubkey))
+    vm = live_vm(live_env, "tui-serial", [os_disk, keep], firmware="uefi", workdir=workdir,
+                 payload=test_payload.dir, shares=[Share("job", job, readonly=False)])
+    tui = SerialTUI(vm)
+    tui.start()
+    try:
+        tui.wait("Installation summary", timeout=300)
+        tui.wait("[!] Installation destination")
+        tui.key("3")
+        tui.wait("Disks: Space selects")
+        tui.key("esc")  # the kickstart's disk is chosen; the default layout (LVM, all space)
+        tui.wait("automatic lvm")
+        tui.key("6")
+        tui.wait("Root password:")
+        tui.send(ROOT_PW)
+        tui.key("tab")
+        tui.send(ROOT_PW)
+        tui.key("esc")
+        tui.wait("Ready to install")
+        mark = len(vm.lines)
+        tui.key("f10")
+        tui.wait("Type erase in the box", timeout=180)
+        summary = tui.seen_after(mark)
+        assert "serial tui-os" in summary and "serial tui-keep" not in summary
+        tui.send("erase")
+        tui.wait("Confirmed.")
+        tui.key("f10")
+        tui.wait("Installation complete", timeout=1500)
+        assert ROOT_PW not in tui.seen_after(0)
+        tui.key("f6")  # power off
+        vm.wait_exit(180)
+    finally:
+        vm.kill()
+    assert hash_disks([keep]) == before, "the disk the TUI did not select was modified"
+    verify.boot_and_check("tui-serial-installed", workdir / "boot", [Disk(os_disk.path, bus="virtio",
+                          serial="tui-os")], "uefi",
+                          {"hostname": "tui-serial", "firmware": "uefi", "selinux": "permissive",
+                           "users": [{"name": "root", "uid": 0, "password": "set"}],
+                           "saved_kickstart": {"mode": "600", "absent": [ROOT_PW]},
+                           "authorized_key": pubkey},
+                          ssh_key)
