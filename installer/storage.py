@@ -27,6 +27,7 @@ from blivet.formats import get_format
 from blivet.formats.luks import LUKS2PBKDFArgs
 from blivet.partitioning import do_partitioning, grow_lvm
 from blivet.size import Size
+from blivet.static_data import lvs_info
 
 from installer import mounts
 from installer.diagnostics import Diagnostic, PlanError
@@ -391,9 +392,7 @@ class _Layout:
         opened = self._do_partitioning(minimum_mib(requests), origin)
         members = [opened.get(p, p) for p in containers]
         if ap.scheme == "lvm" and container_reqs:
-            vgname = self.product.storage.get("vgname", "azl")
-            if vgname in self.b.names:
-                vgname = self.b.unique_device_name(vgname)
+            vgname = self._unique_name(self.product.storage.get("vgname", "azl"))
             vg = self.b.new_vg(parents=members, name=vgname)
             self.b.create_device(vg)
             for req in container_reqs:
@@ -405,6 +404,17 @@ class _Layout:
             for req in container_reqs:
                 sub = self.b.new_btrfs_sub_volume(parents=[vol], name=req.role, mountpoint=req.mountpoint)
                 self.b.create_device(sub)
+
+    def _unique_name(self, name: str) -> str:
+        """`name`, or name00, name01... (as blivet numbers them) when a device of that name exists.
+
+        Applying, that includes VGs on disks that are not selected (blivet asks LVM); a preview knows
+        only the machine's disks, and must not ask the host's LVM, which needs root and describes
+        another machine."""
+        taken = set(self.b.names) if self.for_apply else {d.name for d in self.b.devices}
+        if name not in taken:
+            return name
+        return next(f"{name}{n:02d}" for n in range(100) if f"{name}{n:02d}" not in taken)
 
     def _lv(self, vg: Any, name: str, req: LayoutRequest, origin: Origin | None) -> None:
         kwargs: dict[str, Any] = dict(parents=[vg], name=name, size=_size(req.size_mib, 0), grow=req.grow,
@@ -841,20 +851,26 @@ def _changed_disks(actions: list[Any]) -> list[str]:
 
 @contextlib.contextmanager
 def host_tools_not_required() -> Any:
-    """Shim: a preview plans for the target machine, whose live environment has every storage tool;
-    the host running the preview may lack some (a container has no btrfs module). blivet checks the
-    host's tools when an action is created (DeviceAction._check_device_dependencies, unchanged from
-    3.7 to 3.14); that check is skipped while previewing. apply keeps it."""
+    """Shim keeping the host out of a preview, which plans for another machine (blivet 3.7-3.14):
+
+    - blivet checks the host's tools when an action is created
+      (DeviceAction._check_device_dependencies); the target's live environment has them, the host
+      running the preview may not (a container has no btrfs module): the check is skipped;
+    - blivet's device names include the host's LVs (static_data.lvs_info, from `lvs`, which also
+      needs root): the preview sees an empty LV list, and blivet reads LVM afresh afterwards.
+    apply uses neither."""
     cls = deviceaction.DeviceAction
     original = cls.__dict__.get("_check_device_dependencies")
-    if original is None:
-        yield
-        return
-    cls._check_device_dependencies = lambda self: None
+    if original is not None:
+        cls._check_device_dependencies = lambda self: None
+    saved_lvs = getattr(lvs_info, "_lvs_cache", None)
+    lvs_info._lvs_cache = {}
     try:
         yield
     finally:
-        cls._check_device_dependencies = original
+        if original is not None:
+            cls._check_device_dependencies = original
+        lvs_info._lvs_cache = saved_lvs
 
 
 def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None = None) -> StoragePreview:
@@ -907,6 +923,8 @@ def _blkid_uuid(path: str) -> str:
 def _root_kernel_args(b: Any, uuid_of: Callable[[Any], str]) -> tuple[list[str], str]:
     root = next(d for d in b.devices if getattr(d.format, "mountpoint", None) == "/")
     args: list[str] = []
+    if root.type == "btrfs subvolume":
+        args.append(f"rootflags=subvol={root.name}")
     for dev in [root] + list(root.ancestors):
         if dev.type == "luks/dm-crypt":
             args.append(f"rd.luks.uuid=luks-{uuid_of(dev.parents[0])}")

@@ -118,6 +118,12 @@ class InstallerApp(App):
     def on_unmount(self) -> None:
         self._stop_watch.set()
 
+    def _set_pointer_shape(self, shape: str) -> None:
+        # The Linux console and serial terminals have no pointer and would print the
+        # OSC 22 sequence Textual sends for it as text.
+        if not self.use_ansi:
+            super()._set_pointer_shape(shape)
+
     def get_key_display(self, binding: Binding) -> str:
         if binding.key_display:
             return binding.key_display

@@ -26,8 +26,9 @@ class SoftwareSpoke(Spoke):
         yield Label("Base environment", classes="heading first", markup=False)
         with RadioSet(id="sets"):
             for s in sets:
-                extra = f" (+{len(s.packages)} packages)" if s.packages else ""
-                yield Radio(f"{s.name:<16}{s.description}{extra}"[:70], value=(s.name == current), id=f"set-{s.name}")
+                extra = f" (+{len(s.packages)})" if s.packages else ""
+                description = s.description if len(s.description) + len(extra) <= 54 else s.description[:51 - len(extra)] + "..."
+                yield Radio(f"{s.name:<16}{description}{extra}", value=(s.name == current), id=f"set-{s.name}")
         if core:
             yield Static(Text(f"Always installed (core, {len(core.packages)} packages): "
                               + " ".join(core.packages[:8]) + " ...", style="dim"), classes="hint")

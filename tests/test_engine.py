@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
 from installer import engine
 from installer.context import StepError
 from installer.defaults import new_plan

@@ -7,7 +7,7 @@ import pytest
 from installer.context import StepError
 from installer.defaults import new_plan
 from installer.steps import bootloader
-from steps_support import Recorder, add_tool, make_env
+from steps_support import Recorder, make_env
 
 ROOT_UUID = "11111111-2222-3333-4444-555555555555"
 BOOT_UUID = "66666666-7777-8888-9999-000000000000"

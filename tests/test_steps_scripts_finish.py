@@ -10,7 +10,7 @@ from installer.defaults import new_plan
 from installer.machine import Disk
 from installer.plan import Script
 from installer.steps import finish, post_scripts, pre_scripts, save, scripts
-from steps_support import add_tool, make_env, mode
+from steps_support import make_env, mode
 
 
 def with_scripts(tmp_path, *items):

@@ -4,7 +4,7 @@ import os
 
 from installer.defaults import new_plan
 from installer.steps import firewall, locale, services, timezone
-from steps_support import add_tool, add_unit, make_env
+from steps_support import add_unit, make_env
 
 
 def test_timezone_link_adjtime_and_chrony(tmp_path):

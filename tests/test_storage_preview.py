@@ -350,3 +350,37 @@ def test_luks1_when_asked():
     plan = autopart_plan(encrypted=True, encryption=Encryption(passphrase=Secret("pw"), luks_version="luks1"))
     preview = storage.preview_storage(plan, vm(("vda", 20)))
     assert "create format luks1 on vda3" in preview.actions
+
+
+def test_preview_needs_no_root():
+    """blivet on sparse files, as an unprivileged user: no device-mapper, no LVM lock, no udev writes."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = (
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from installer import storage\n"
+        "from installer.defaults import new_plan\n"
+        "from installer.machine import Machine\n"
+        "from installer.plan import AutoPart, Encryption, Secret\n"
+        "plan = new_plan()\n"
+        "plan.storage.autopart = AutoPart(encrypted=True, encryption=Encryption(passphrase=Secret('x')))\n"
+        "plan.storage.clearpart.mode = 'linux'\n"
+        f"m = Machine.load({str(PROFILES / 'dualboot-windows-linux.json')!r})\n"
+        "p = storage.preview_storage(plan, m)\n"
+        "print(os.getuid(), p.changed_disks, p.actions[-1])\n")
+    argv = [sys.executable, "-c", script]
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            pytest.skip("runuser is needed to drop root")
+        argv = ["runuser", "-u", "nobody", "--"] + argv
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, env={"PATH": os.environ["PATH"]})
+    assert out.returncode == 0, out.stderr[-2000:]
+    uid, rest = out.stdout.strip().split(" ", 1)
+    assert uid != "0"
+    assert rest == "['nvme0n1'] create format efi on nvme0n1p5 (/boot/efi)"

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         log_dir=log_dir,
     )
     with stderr_to_file(os.path.join(log_dir, "tui-stderr.log")):
-        code = app.run()
+        code = app.run(mouse=not app.use_ansi)  # no mouse on the console or a serial line
     if app.after_exit:
         import subprocess
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 from installer import chroot
 from installer.context import InstallContext, StepError

@@ -5,8 +5,6 @@ ssh-keygen and sshd decide whether the result is right."""
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 

@@ -3,7 +3,7 @@ installed disk boots alone, and its configuration is checked over SSH.
 
   cfg-uefi      UEFI virtio, plain xfs: user + key + password, static IPv4, time zone + NTP, SELinux
                 permissive, services, %post (chroot and --nochroot); an NVMe disk left alone
-  cfg-postfail  (same live boot) %post --erroronfail fails: the install stops, showing its output
+  cfg-postfail  %post --erroronfail fails: the install stops, showing its output
   cfg-replay    the installer-ks.cfg saved by cfg-uefi, replayed on a blank disk: same result
   cfg-bios      BIOS SATA: DHCP, SELinux disabled, no NTP, locked user with a key, firewall off
 Each install prints azl-phase marks (install --phase-marks) so build/vm-timings.json holds
@@ -138,7 +138,7 @@ def phase_marks(monkeypatch):
 
 @pytest.fixture(scope="module")
 def uefi_runs(live_env, test_payload, ssh_key, vm_timer):
-    """cfg-uefi and cfg-postfail installed in one live boot; cfg-uefi booted and inspected."""
+    """cfg-uefi installed, booted and inspected."""
     uefi = config_scenario("cfg-uefi", "uefi",
                            [TargetDisk("os", "12G", "virtio", True, "cfg-uefi-os"),
                             TargetDisk("keep", "2G", "nvme", False, "cfg-uefi-keep")],
@@ -158,13 +158,11 @@ def uefi_runs(live_env, test_payload, ssh_key, vm_timer):
                                "layout": [{"mountpoint": "/", "fstype": "xfs", "stack": ["disk", "part"]},
                                           {"mountpoint": "/boot/efi", "fstype": "vfat"}],
                            })
-    postfail = config_scenario("cfg-postfail", "uefi", [TargetDisk("os", "8G", "virtio", True, "cfg-postfail-os")],
-                               expected={})
     pub = ssh_key.with_suffix(".pub").read_text()
-    scenario.install(live_env, test_payload, [uefi, postfail], pub, vm_timer, boot_name="cfg-uefi-live")
+    scenario.install(live_env, test_payload, [uefi], pub, vm_timer, boot_name="cfg-uefi-boot")
     facts = boot_and_inspect(uefi, ssh_key, vm_timer, logins=("azl",),
                              passwords=(("azl", "azl-user-plaintext-2"), ("root", "azl-root-plaintext-1")))
-    return {"uefi": uefi, "postfail": postfail, "facts": facts}
+    return {"uefi": uefi, "facts": facts}
 
 
 def test_uefi_install_configures_the_system(uefi_runs):
@@ -199,8 +197,12 @@ def test_password_logins_follow_the_policy(uefi_runs):
     assert pw["root"].returncode != 0 and "Permission denied" in pw["root"].stderr
 
 
-def test_failing_erroronfail_post_stops_the_install(uefi_runs):
-    r = uefi_runs["postfail"].results
+def test_failing_erroronfail_post_stops_the_install(live_env, test_payload, ssh_key, vm_timer):
+    postfail = config_scenario("cfg-postfail", "uefi", [TargetDisk("os", "8G", "virtio", True, "cfg-postfail-os")],
+                               expected={})
+    pub = ssh_key.with_suffix(".pub").read_text()
+    scenario.install(live_env, test_payload, [postfail], pub, vm_timer, boot_name="cfg-postfail-live")
+    r = postfail.results
     out = r["output"]
     assert r["rc"] == 1, out[-3000:]
     assert "Installation failed (post_scripts)" in out

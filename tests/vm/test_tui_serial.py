@@ -94,11 +94,11 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
     try:
         tui.wait("Installation summary", timeout=300)
         tui.wait("[!] Installation destination")
-        tui.key("3")
+        tui.send("3")
         tui.wait("Disks: Space selects")
         tui.key("esc")  # the kickstart's disk is chosen; the default layout (LVM, all space)
         tui.wait("automatic lvm")
-        tui.key("6")
+        tui.send("6")
         tui.wait("Root password:")
         tui.send(ROOT_PW)
         tui.key("tab")
