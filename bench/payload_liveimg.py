@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,6 +58,12 @@ def installer(image: Path, target: Path, checksum: str | None) -> float:
     return time.perf_counter() - t
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (tar, zstd, unsquashfs)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mib", type=int, default=192, help="uncompressed size of the bulk data")
@@ -84,6 +91,7 @@ def main() -> int:
             image = images[kind]
             digest = sha256_file(image)
             times = {"bare": [], "installer": [], "installer+sha256": []}
+            cpu = {"bare": [], "installer": [], "installer+sha256": []}
             for run in range(args.runs):
                 variants = [("bare", lambda d: bare(image, d)),
                             ("installer", lambda d: installer(image, d, None)),
@@ -96,7 +104,9 @@ def main() -> int:
                                         "azl-bench", str(target)], check=True)
                     subprocess.run(["sync"])  # the previous run's writeback must not land in this one
                     try:
+                        before = _cpu()
                         times[label].append(fn(target))
+                        cpu[label].append(_cpu() - before)
                     finally:
                         if args.tmpfs:
                             subprocess.run(["umount", str(target)], check=True)
@@ -108,7 +118,8 @@ def main() -> int:
                   f"{size / best['bare'] / 2**20:6.1f} MB/s | installer {size / best['installer'] / 2**20:6.1f} MB/s "
                   f"(ratio {ratio:.3f}, median {statistics.median(times['bare']) / statistics.median(times['installer']):.3f})"
                   f" | with sha256 {size / best['installer+sha256'] / 2**20:6.1f} MB/s "
-                  f"(ratio {best['bare'] / best['installer+sha256']:.3f})")
+                  f"(ratio {best['bare'] / best['installer+sha256']:.3f}) | cpu ratio "
+                  f"{statistics.median(cpu['bare']) / statistics.median(cpu['installer']):.3f}")
         print(f"throughput ratio installer/bare, worst image, best of {args.runs} = {worst:.3f} "
               f"(target >= 0.9) {'OK' if worst >= 0.9 else 'UNDER'}")
     finally:

@@ -50,7 +50,8 @@ async def destination_preview(pilot):
     await pick(pilot, "disks", "sdb")
     await choose(pilot, "scheme", "scheme-btrfs")
     await pilot.press("f5")
-    await wait_until(pilot, lambda: "layout" in str(pilot.app.screen.query_one("#preview").render()), what="preview")
+    await wait_until(pilot, lambda: "Resulting layout" in str(pilot.app.screen.query_one("#preview").render()),
+                     what="the storage preview")
     await pilot.pause(0.2)
 
 

@@ -94,6 +94,7 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
     try:
         tui.wait("Installation summary", timeout=300)
         tui.wait("[!] Installation destination")
+        tui.wait("Before installing, complete:", timeout=180)  # the probe has finished
         tui.send("3")
         tui.wait("Disks: Space selects")
         tui.key("esc")  # the kickstart's disk is chosen; the default layout (LVM, all space)
