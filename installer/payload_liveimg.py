@@ -147,9 +147,7 @@ class LiveImageInstaller:
             if fmt.kind == "squashfs":
                 self._unsquash(local)
             else:
-                size = local.stat().st_size
-                with open(local, "rb") as fh:
-                    self._extract_stream(fetch.Source(url, fh, size), fmt)
+                self._extract_file(local, fmt)
             return fmt
         except fetch.FetchError as e:
             raise LiveImageError(f"The live image could not be downloaded: {e}. Nothing was "
@@ -210,22 +208,52 @@ class LiveImageInstaller:
                 broken = True
         rc = proc.wait()
         reader.join()
+        self._tar_result(rc, broken, err_lines, done, src.url, fmt)
+        self.progress(done, src.size if src.size is not None else done)
+        return fmt
+
+    def _extract_file(self, image: Path, fmt: ImageFormat) -> None:
+        """A local image: tar reads it itself (no extra copy through this process); progress
+        is tar's read position in the file, from /proc/PID/fdinfo."""
+        cmd = tar_command(self.target, fmt)
+        cmd[cmd.index("-f") + 1] = str(image)
+        self.log.info("running: %s", " ".join(cmd))
+        size = image.stat().st_size
+        err_lines: list[str] = []
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        reader = threading.Thread(target=_collect, args=(proc.stderr, err_lines), daemon=True)
+        reader.start()
+        position = _ReadPosition(proc.pid, image)
+        done = 0
+        while True:
+            try:
+                rc = proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                done = max(done, position.read() or 0)
+                self.progress(done, size)
+        reader.join()
+        self._tar_result(rc, False, err_lines, done, self.image.url, fmt)
+        self.progress(size, size)
+
+    def _tar_result(self, rc: int, broken: bool, err_lines: list[str], done: int, url: str,
+                    fmt: ImageFormat) -> None:
+        src_url = url
         for line in err_lines:
             self.log.info("tar: %s", line)
         if rc != 0 or broken:
             text = "\n".join(err_lines)
             if _disk_full(text):
                 raise LiveImageError(
-                    f"The target ran out of space while extracting the live image {src.url} "
+                    f"The target ran out of space while extracting the live image {src_url} "
                     f"(after {done} bytes of the image). Make the root filesystem larger; the "
                     "installed system is incomplete.")
             useful = [ln for ln in err_lines
                       if "Exiting with failure status" not in ln and "Error is not recoverable" not in ln]
             tail = (useful or err_lines or [f"exit status {rc}"])[-1]
-            raise LiveImageError(f"Extracting the live image {src.url} ({fmt}) failed: {tail}. "
+            raise LiveImageError(f"Extracting the live image {src_url} ({fmt}) failed: {tail}. "
                                  "See the install log for tar's full output.")
-        self.progress(done, src.size if src.size is not None else done)
-        return fmt
 
     # -- squashfs
 
@@ -287,6 +315,29 @@ def _peek(src: fetch.Source) -> _Peeked:
             break
         head += chunk
     return _Peeked(src.stream, head)
+
+
+class _ReadPosition:
+    """How far a process has read a file: the offset of its descriptor for it in /proc."""
+
+    def __init__(self, pid: int, path: Path):
+        self.pid = pid
+        self.path = str(Path(path).resolve())
+        self.fd: str | None = None
+
+    def read(self) -> int | None:
+        try:
+            if self.fd is None:
+                fds = Path(f"/proc/{self.pid}/fd")
+                self.fd = next((p.name for p in fds.iterdir() if os.readlink(p) == self.path), None)
+                if self.fd is None:
+                    return None
+            for line in Path(f"/proc/{self.pid}/fdinfo/{self.fd}").read_text().splitlines():
+                if line.startswith("pos:"):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            self.fd = None
+        return None
 
 
 def _collect(stream, lines: list[str]) -> None:

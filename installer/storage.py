@@ -35,9 +35,9 @@ from installer.events import EventSink, Log, Progress, discard
 from installer.machine import Disk, Machine, human_size
 from installer.plan import Encryption, InstallPlan, Origin
 from installer.product import Product, load_product
-from installer.storage_fstab import (CrypttabEntry, FstabEntry, fstab_entry, mount_order_key, render_crypttab,
-                                     render_fstab)
-from installer.storage_layout import LayoutRequest, autopart_requests, minimum_mib, platform_requests
+from installer.storage_fstab import CrypttabEntry, FstabEntry, fstab_entry, render_crypttab, render_fstab
+from installer.storage_layout import (LayoutRequest, autopart_requests, boot_request, minimum_mib, platform_requests,
+                                      recommended_swap_mib)
 
 STEP = "storage"
 MiB = 1024**2
@@ -441,7 +441,6 @@ class _Layout:
         if st.reqpart:
             reqs = platform_requests(self.machine.firmware, sp, self.boot_label(boot))
             if st.reqpart_add_boot:
-                from installer.storage_layout import boot_request
                 reqs.append(boot_request(self.product.storage))
             for req in reqs:
                 needed += req.size_mib
@@ -458,7 +457,6 @@ class _Layout:
                 fmt = "swap"
                 size_mib = req.size_mib
                 if req.recommended or size_mib is None:
-                    from installer.storage_layout import recommended_swap_mib
                     size_mib = recommended_swap_mib(self.machine.memory)
             elif mp == "biosboot":
                 fmt, size_mib, weight = "biosboot", req.size_mib or 1, 5000
@@ -569,7 +567,6 @@ class _Layout:
                 raise _error(f"logvol: unsupported mount point {mp!r}", req.origin)
             size_mib = req.size_mib
             if mp == "swap" and (req.recommended or size_mib is None):
-                from installer.storage_layout import recommended_swap_mib
                 size_mib = recommended_swap_mib(self.machine.memory)
             fmt_args = _fmt_args(req.label, req.fsoptions, req.mkfsoptions)
             kwargs = dict(parents=[vg], name=req.name, grow=req.grow)

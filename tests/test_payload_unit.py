@@ -492,3 +492,27 @@ def test_prompts():
     assert dnf_output.is_key_import(["Importing GPG key 0xAD07FD8E:", ' Userid     : "azl test"'])
     assert dnf_output.is_key_import(["Importing OpenPGP key 0x163D1CF3:"])
     assert not dnf_output.is_key_import(["Transaction Summary", "Install  4 Packages"])
+
+
+def test_read_position_of_another_process(tmp_path):
+    import subprocess
+    import time
+
+    from installer.payload_liveimg import _ReadPosition
+
+    f = tmp_path / "image"
+    f.write_bytes(b"x" * 100_000)
+    import sys
+
+    child = f"import time; fh = open({str(f)!r}, 'rb', buffering=0); fh.read(12288); time.sleep(5)"
+    proc = subprocess.Popen([sys.executable, "-c", child])
+    try:
+        pos = _ReadPosition(proc.pid, f)
+        deadline = time.monotonic() + 4
+        while pos.read() != 12288 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pos.read() == 12288
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _ReadPosition(proc.pid, f).read() is None  # gone: no position, no error

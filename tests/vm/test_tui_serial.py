@@ -16,7 +16,7 @@ from harness.qemu import Disk, Share, sparse_disk
 
 pytestmark = pytest.mark.vm
 
-ROOT_PW = "Serial-Root-Pw-2026"
+ROOT_PW = "Serial-Console-Pw-2026"
 KEYS = {"esc": b"\x1b", "tab": b"\t", "enter": b"\r", "f6": b"\x1b[17~", "f10": b"\x1b[21~"}
 
 # What the kickstart cannot know about this TUI session is left out: the disk layout
@@ -101,9 +101,11 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
         tui.wait("automatic lvm")
         tui.send("6")
         tui.wait("Root password:")
-        tui.send(ROOT_PW)
-        tui.key("tab")
-        tui.send(ROOT_PW)
+        # One field at a time: a burst of keys arriving together reads as a paste (Tab included).
+        tui.send(ROOT_PW, pause=2)
+        tui.wait("] Strong")
+        tui.key("tab", pause=2)
+        tui.send(ROOT_PW, pause=2)
         tui.key("esc")
         tui.wait("Ready to install")
         mark = len(vm.lines)
@@ -111,7 +113,7 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
         tui.wait("Type erase in the box", timeout=180)
         summary = tui.seen_after(mark)
         assert "serial tui-os" in summary and "serial tui-keep" not in summary
-        tui.send("erase")
+        tui.send("erase", pause=2)
         tui.wait("Confirmed.")
         tui.key("f10")
         tui.wait("Installation complete", timeout=1500)

@@ -10,6 +10,9 @@ import re
 from . import ssh
 
 SECTIONS = {
+    # first: let the boot finish so unit and network states are final
+    "system_state": "timeout 120 systemctl is-system-running --wait 2>&1 || true; "
+                    "nm-online -s -q -t 60 >/dev/null 2>&1 || true",
     "hostname": "cat /etc/hostname; echo; hostname",
     "firmware": "test -d /sys/firmware/efi && echo uefi || echo bios",
     "cmdline": "cat /proc/cmdline",
@@ -32,13 +35,12 @@ SECTIONS = {
     "ks": "cat /root/installer-ks.cfg 2>/dev/null || true",
     "installer_logs": "ls -1 /var/log/installer/ 2>/dev/null || echo ABSENT",
     "authorized_keys": "cat /root/.ssh/authorized_keys 2>/dev/null || true",
-    "system_state": "systemctl is-system-running 2>&1 || true",
     "failed_units": "systemctl --failed --no-legend --plain 2>&1 || true",
 }
 MARK = "=== azl-section "
 
 
-def gather(port: int, key, timeout=120) -> dict[str, str]:
+def gather(port: int, key, timeout=300) -> dict[str, str]:
     script = "".join(f"echo '{MARK}{name}'\n{cmd}\n" for name, cmd in SECTIONS.items())
     r = ssh.run(port, key, script, timeout=timeout)
     if r.returncode not in (0,) and MARK not in r.stdout:
