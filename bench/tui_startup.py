@@ -53,7 +53,19 @@ def one_run() -> tuple[float, list[str]]:
         return float(ready.read_text()) - started, modules
 
 
+def baseline(code: str) -> float:
+    """Median wall time of `python -c CODE`: how busy the machine is right now."""
+    runs = []
+    for _ in range(5):
+        t0 = time.time()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        runs.append(time.time() - t0)
+    return statistics.median(runs)
+
+
 def main() -> int:
+    bare = baseline("pass")
+    textual_import = baseline("import textual.app")
     times = []
     heavy: set[str] = set()
     for _ in range(RUNS):
@@ -65,6 +77,9 @@ def main() -> int:
           f"median {median:.3f} s, min {min(times):.3f} s, max {max(times):.3f} s; target {TARGET:.1f} s "
           f"(ratio {median / TARGET:.2f})")
     print("heavy modules loaded before the first paint: " + (", ".join(sorted(heavy)) or "none"))
+    print(f"baselines now: bare interpreter {bare:.3f} s, `import textual.app` {textual_import:.3f} s "
+          f"(startup is {median / max(textual_import, 1e-3):.1f}x importing Textual; load average "
+          f"{os.getloadavg()[0]:.1f})")
     return 0 if median <= TARGET and not heavy else 1
 
 

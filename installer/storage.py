@@ -658,8 +658,11 @@ def _sfdisk_script(disk: Disk, path: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-class PreviewUnavailable(RuntimeError):
+class PreviewUnavailable(PlanError):
     """The preview cannot model this machine here (e.g. no filesystem for its largest disk's image)."""
+
+    def __init__(self, message: str):
+        super().__init__([Diagnostic(message, None, field="machine")])
 
 
 def _image_dir(machine: Machine) -> str:

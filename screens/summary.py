@@ -49,6 +49,8 @@ def configured_lines(plan) -> list[str]:
                      for d in plan.network.devices) or "DHCP on wired interfaces"
     sets = ", ".join(plan.payload.packages.sets) or "core"
     extra = f" + {' '.join(plan.payload.packages.packages)}" if plan.payload.packages.packages else ""
+    if plan.payload.liveimg is not None:
+        sets, extra = f"image {plan.payload.liveimg.url}", ""
     root = "locked" if acc.root_lock else ("password set" if acc.root_password_hash else "no password")
     return [
         f"Host name     {s.hostname or '(none: localhost)'}",

@@ -7,7 +7,7 @@ from installer import storage
 from installer.kickstart import load_kickstart
 from installer.machine import Machine
 
-from conftest import KICKSTARTS, PROFILES
+from paths import KICKSTARTS, PROFILES
 
 OLD_NVME = ["destroy format lvmpv on nvme0n1p3", "destroy partition nvme0n1p3", "destroy format xfs on nvme0n1p2",
             "destroy partition nvme0n1p2", "destroy format efi on nvme0n1p1", "destroy partition nvme0n1p1",

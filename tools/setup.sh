@@ -12,7 +12,7 @@ APT_PACKAGES=(
   parted fdisk e2fsprogs xfsprogs dosfstools ntfs-3g btrfs-progs lvm2 cryptsetup mdadm
   tmux
   dnf rpm createrepo-c gnupg squashfs-tools zstd xz-utils bzip2 tar cpio attr acl
-  qemu-system-x86 qemu-utils ovmf debootstrap openssh-client
+  qemu-system-x86 qemu-utils ovmf debootstrap openssh-client openssl efibootmgr
 )
 DNF_PACKAGES=(
   python3 python3-pip python3-blivet python3-pyudev python3-kickstart tmux

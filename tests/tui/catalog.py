@@ -100,8 +100,8 @@ async def progress(pilot):
     screen = ProgressScreen()
     screen.no_engine = True
     await pilot.app.push_screen(screen)
-    await pilot.pause()
     screen.finished = True  # freeze the elapsed clock for a stable picture
+    screen.query_one("#elapsed").update("Elapsed 1:23")
     for event in (StepStarted(step="storage", index=1, total=4, title="Creating partitions and filesystems"),
                   Log(message="create partition vda1 (600 MiB)", step="storage"),
                   StepFinished(step="storage", seconds=3.0),

@@ -17,7 +17,7 @@ from harness.qemu import Disk, Share, sparse_disk
 pytestmark = pytest.mark.vm
 
 ROOT_PW = "Serial-Console-Pw-2026"
-KEYS = {"esc": b"\x1b", "tab": b"\t", "enter": b"\r", "f6": b"\x1b[17~", "f10": b"\x1b[21~"}
+KEYS = {"esc": b"\x1b", "tab": b"\t", "enter": b"\r", "right": b"\x1b[C", "f6": b"\x1b[17~", "f10": b"\x1b[21~"}
 
 # What the kickstart cannot know about this TUI session is left out: the disk layout
 # and the root password are answered on the hub.
@@ -70,8 +70,11 @@ class SerialTUI:
     def wait(self, text: str, timeout: float = 120) -> None:
         self.vm.wait_for(text, timeout)
 
+    def mark(self) -> int:
+        return self.vm.serial_log.stat().st_size
+
     def seen_after(self, mark: int) -> str:
-        return "\n".join(list(self.vm.lines)[mark:])
+        return self.vm.serial_log.read_bytes()[mark:].decode("utf-8", "replace")
 
 
 def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ssh_key):
@@ -97,8 +100,12 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
         tui.wait("Before installing, complete:", timeout=180)  # the probe has finished
         tui.send("3")
         tui.wait("Disks: Space selects")
-        tui.key("esc")  # the kickstart's disk is chosen; the default layout (LVM, all space)
-        tui.wait("automatic lvm")
+        # The kickstart's disk is already chosen; pick plain partitions, use all space.
+        tui.key("tab", pause=2)
+        tui.key("right", pause=2)
+        tui.key("enter", pause=2)
+        tui.key("esc")
+        tui.wait("automatic plain")
         tui.send("6")
         tui.wait("Root password:")
         # One field at a time: a burst of keys arriving together reads as a paste (Tab included).
@@ -108,7 +115,7 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
         tui.send(ROOT_PW, pause=2)
         tui.key("esc")
         tui.wait("Ready to install")
-        mark = len(vm.lines)
+        mark = tui.mark()
         tui.key("f10")
         tui.wait("Type erase in the box", timeout=180)
         summary = tui.seen_after(mark)

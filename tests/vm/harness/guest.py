@@ -2,6 +2,7 @@
 import fcntl
 import os
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,14 @@ def run_dir(name: str) -> Path:
     return d
 
 
+def snapshot_dir(src: Path, dst: Path) -> Path:
+    """A hard-linked copy: the guest's view stays whole if a concurrent run rebuilds src."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    subprocess.run(["cp", "-al", str(src), str(dst)], check=True)
+    return dst
+
+
 def live_vm(live: LiveEnv, name: str, disks: list[Disk] = (), *, firmware="direct",
             live_bus="virtio", mode="job", append="", shares: list[Share] = (),
             payload: Path | None = None, workdir: Path | None = None, memory=2048) -> VM:
@@ -75,7 +84,7 @@ def live_vm(live: LiveEnv, name: str, disks: list[Disk] = (), *, firmware="direc
                 selected=False)
     all_shares = [Share("src", REPO, readonly=True)]
     if payload is not None:
-        all_shares.append(Share("payload", payload, readonly=True))
+        all_shares.append(Share("payload", snapshot_dir(payload, workdir / "payload"), readonly=True))
     all_shares += list(shares)
     return VM(name=name, workdir=workdir, disks=[*disks, root], firmware=firmware,
               kernel=live.kernel, initrd=live.initrd, memory=memory,
