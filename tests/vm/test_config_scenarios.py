@@ -61,7 +61,7 @@ def config_scenario(name: str, firmware: str, disks: list[TargetDisk], expected:
                     kickstart: str | None = None) -> Scenario:
     text = kickstart if kickstart is not None else (HERE / f"{name}.ks").read_text()
     return Scenario(name=name, firmware=firmware, disks=disks, expected=expected, install="installer",
-                    kickstart=text, ks_delivery="file", timeout=1500)
+                    kickstart=text, ks_delivery="file", timeout=2400)
 
 
 def sections(text: str) -> dict[str, str]:
