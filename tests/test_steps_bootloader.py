@@ -165,11 +165,22 @@ def test_uefi_without_esp_is_a_clear_error(tmp_path):
 def test_efi_entry_for_shim_when_efivars_are_writable(tmp_path, monkeypatch):
     monkeypatch.setattr(bootloader, "_efivars_writable", lambda: True)
     monkeypatch.setattr(bootloader, "_partition_number", lambda name: 1)
+    monkeypatch.setattr(bootloader, "_have_efibootmgr", lambda: True)
     env = fedora_uefi(tmp_path)
     bootloader.apply(env.ctx)
     entry = env.runner.named("efibootmgr")[0]
     assert entry[entry.index("--disk") + 1] == "/dev/vda" and entry[entry.index("--part") + 1] == "1"
     assert entry[entry.index("--loader") + 1] == "\\EFI\\azurelinux\\shimx64.efi"
+
+
+def test_no_efi_entry_without_efibootmgr_is_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: True)
+    monkeypatch.setattr(bootloader, "_partition_number", lambda name: 1)
+    monkeypatch.setattr(bootloader, "_have_efibootmgr", lambda: False)
+    env = fedora_uefi(tmp_path)
+    bootloader.apply(env.ctx)
+    assert not env.runner.named("efibootmgr")
+    assert any("efibootmgr is not in the live environment" in w for w in env.ctx.warnings)
 
 
 def test_grub_defaults_are_updated_in_place():

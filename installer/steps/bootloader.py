@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -352,10 +353,18 @@ def _efi_entry(ctx: InstallContext, layout: BootLayout, loader: str) -> None:
     if disk is None or number is None:
         ctx.warn(f"{part.path} is not a plain disk partition: no EFI boot entry made")
         return
+    if not ctx.dry_run and not _have_efibootmgr():
+        ctx.warn("efibootmgr is not in the live environment: no EFI boot entry made; "
+                 "the firmware will start the fallback loader EFI/BOOT/BOOTX64.EFI")
+        return
     label = ctx.product.name
     path = "\\" + loader.removeprefix(ESP).lstrip("/").replace("/", "\\")
     ctx.run(["efibootmgr", "--quiet", "--create", "--disk", disk.path, "--part", str(number),
              "--label", label, "--loader", path], check=False)
+
+
+def _have_efibootmgr() -> bool:
+    return shutil.which("efibootmgr") is not None
 
 
 def _partition_number(name: str) -> int | None:
