@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libblockdev-part2 libblockdev-fs2 libblockdev-lvm2 libblockdev-crypto2 libblockdev-swap2
   libblockdev-loop2 libblockdev-mdraid2 libblockdev-btrfs2 libblockdev-dm2 libblockdev-utils2
   python3-parted python3-bytesize python3-pyudev udev kmod
-  parted fdisk e2fsprogs xfsprogs dosfstools ntfs-3g btrfs-progs lvm2 cryptsetup mdadm
+  parted fdisk e2fsprogs xfsprogs dosfstools ntfs-3g btrfs-progs lvm2 cryptsetup mdadm kpartx
   tmux
   dnf rpm createrepo-c gnupg squashfs-tools zstd xz-utils bzip2 tar cpio attr acl
   qemu-system-x86 qemu-utils ovmf debootstrap openssh-client openssl efibootmgr

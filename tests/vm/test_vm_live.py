@@ -16,7 +16,10 @@ python3 -c 'import installer; print("installer from", installer.__file__)'
 for t in parted sfdisk sgdisk mkfs.xfs mkfs.vfat mkfs.btrfs mkfs.ntfs lvm cryptsetup mdadm dnf rpm \
          mksquashfs zstd; do command -v $t >/dev/null || { echo "missing $t"; exit 1; }; done
 echo "disks: $(lsblk -dno SERIAL | sort | tr '\n' ' ')"
-grep -qw xfs /proc/filesystems && grep -qw vfat /proc/filesystems && grep -qw btrfs /proc/filesystems && echo "filesystems ok"
+modprobe -n -a xfs btrfs vfat dm_crypt raid1
+blank=$(lsblk -dpno NAME,SERIAL | awk '$2 == "blank1" {print $1}')
+mkfs.vfat "$blank" >/dev/null && mkdir -p /mnt/v && mount "$blank" /mnt/v && echo hi > /mnt/v/f &&
+    umount /mnt/v && echo "filesystems ok"
 exit 7
 """
 
