@@ -359,7 +359,7 @@ def test_preview_needs_no_root():
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from paths import ROOT
 
     script = (
         "import os, sys\n"

