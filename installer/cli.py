@@ -1,5 +1,6 @@
-"""azl-install command line. Each subcommand lives in installer/commands/NAME.py
-with HELP, add_arguments(parser) and run(args) -> int; heavy imports stay inside run()."""
+"""azl-install command line. Each subcommand is a module (installer/commands/NAME.py, or
+screens/command.py for the TUI) with HELP, add_arguments(parser) and run(args) -> int;
+heavy imports stay inside run()."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("validate", "plan", "probe", "install", "tui", "start")
+# The tui command belongs to the UI package; the engine never imports it.
+COMMANDS = {
+    "validate": "installer.commands.validate",
+    "plan": "installer.commands.plan",
+    "probe": "installer.commands.probe",
+    "install": "installer.commands.install",
+    "tui": "screens.command",
+    "start": "installer.commands.start",
+}
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -18,8 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Install Azure Linux from the live medium: interactively (tui) or from a kickstart file.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"installer.commands.{name}")
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_module=module)
