@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from installer.commands.validate import UsageError, add_common_arguments, load_machine_arg, load_product_arg
+from installer.commands.validate import add_common_arguments, load_inputs
 
 HELP = "show what a kickstart would install: the resolved plan, where each value came from, the disk actions"
 
@@ -41,12 +41,10 @@ def storage_preview(plan, machine, product):
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        machine = load_machine_arg(args.machine)
-        product = load_product_arg(args.product)
-    except UsageError as exc:
-        print(f"azl-install plan: {exc}", file=sys.stderr)
+    inputs = load_inputs(args, "plan")
+    if inputs is None:
         return 2
+    machine, product = inputs
     from installer.commands.validate import check_file
     from installer.diagnostics import PlanError
 

@@ -54,6 +54,15 @@ def load_product_arg(name: str | None):
         raise UsageError(f"--product {name}: cannot load the product definition: {exc}") from None
 
 
+def load_inputs(args: argparse.Namespace, prog: str):
+    """(machine, product) from --machine/--product, or None after printing the usage error."""
+    try:
+        return load_machine_arg(args.machine), load_product_arg(args.product)
+    except UsageError as exc:
+        print(f"azl-install {prog}: {exc}", file=sys.stderr)
+        return None
+
+
 def check_file(path: str, machine, product):
     """(plan or None, sorted diagnostics) for one kickstart file."""
     from installer.diagnostics import Diagnostic
@@ -84,12 +93,10 @@ def _unique(diags):
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        machine = load_machine_arg(args.machine)
-        product = load_product_arg(args.product)
-    except UsageError as exc:
-        print(f"azl-install validate: {exc}", file=sys.stderr)
+    inputs = load_inputs(args, "validate")
+    if inputs is None:
         return 2
+    machine, product = inputs
     failed = False
     totals = [0, 0]
     for path in args.files:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.ssh import sections
 from harness import checks, scenario, ssh, verify
 from harness.paths import VM_DIR
 from harness.scenario import Scenario, TargetDisk
@@ -62,18 +63,6 @@ def config_scenario(name: str, firmware: str, disks: list[TargetDisk], expected:
     text = kickstart if kickstart is not None else (HERE / f"{name}.ks").read_text()
     return Scenario(name=name, firmware=firmware, disks=disks, expected=expected, install="installer",
                     kickstart=text, ks_delivery="file", timeout=2400)
-
-
-def sections(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    current = None
-    for line in text.splitlines():
-        if line.startswith("== "):
-            current = line[3:].strip()
-            out[current] = ""
-        elif current:
-            out[current] += line + "\n"
-    return out
 
 
 def login(port: int, key: Path, user: str) -> subprocess.CompletedProcess:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.ssh import sections
 from harness import checks, rpmrepo, scenario, ssh, verify
 from harness.qemu import Share
 from harness.scenario import Scenario, TargetDisk
@@ -73,18 +74,6 @@ echo "== log"
 grep -E "dnf: +Installing|sha256 of .* verified|GPG signature checking is OFF" /var/log/installer/install.log 2>&1 | head -20
 echo "== end"
 """
-
-
-def sections(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    current = None
-    for line in text.splitlines():
-        if line.startswith("== "):
-            current = line[3:].strip()
-            out[current] = ""
-        elif current:
-            out[current] += line + "\n"
-    return out
 
 
 def payload_scenario(name: str, kickstart: str) -> Scenario:

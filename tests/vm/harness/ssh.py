@@ -46,3 +46,16 @@ def wait_ssh(vm: VM, port: int, key: Path, timeout=300) -> float:
         if time.monotonic() > deadline:
             raise vm.timeout_error(f"no SSH login on 127.0.0.1:{port} ({last})")
         time.sleep(3)
+
+
+def sections(text: str) -> dict[str, str]:
+    """Split a batched remote script's output at its "== NAME" marker lines."""
+    out: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("== "):
+            current = line[3:].strip()
+            out[current] = ""
+        elif current:
+            out[current] += line + "\n"
+    return out
