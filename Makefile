@@ -6,8 +6,10 @@ setup:
 	@bash tools/setup.sh
 
 # Every tier this machine supports: unit always; root/host/vm tiers when root and their tools exist.
+# Two lanes, a test file per lane at a time: most of a QEMU guest's work (mkinitramfs, blivet)
+# keeps one core busy, so two guests side by side nearly halve the VM tier.
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-unit: setup
 	$(PY) -m pytest -q -m "not root and not host and not vm"

@@ -17,13 +17,16 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from pykickstart.errors import KickstartError
+from pykickstart.base import KickstartCommand
+from pykickstart.errors import KickstartError, KickstartParseError
+from pykickstart.options import KSOptionParser
 from pykickstart.parser import KickstartParser, PutBackIterator
-from pykickstart.version import makeVersion
+from pykickstart.version import DEVEL, makeVersion
 
 from installer.diagnostics import Diagnostic
 from installer.kickstart_source import Source
 from installer.plan import Origin
+from installer.validate_system import ROOT_LOGIN
 
 _PBKDF = {"luks_version", "pbkdf", "pbkdf_memory", "pbkdf_time", "pbkdf_iterations", "cipher"}
 _DISK_FS = {"fstype", "fsopts", "label", "mkfsopts", "encrypted", "passphrase"}
@@ -73,6 +76,7 @@ SUPPORTED: dict[str, frozenset[str]] = {
         "skipx": set(),
         "firstboot": {"firstboot"},
         "mediacheck": set(),
+        "sshd": {"enabled", "password_auth", "root_login"},
     }.items()
 }
 
@@ -183,18 +187,25 @@ def with_context(message: str, name: str | None) -> str:
 
 _PASSWORD_COMMANDS = ("rootpw", "sshpw")
 _SECRET_OPTION = re.compile(r"pa?s+w|pass|pw|phrase|secret", re.I)
+# Options named like a password's whose values are yes/no words: those are shown in messages.
+_NOT_SECRET = {("sshd", "--password-auth"): ("yes", "no", "on", "off", "true", "false", "0", "1")}
 
 
 def secret_words(args: list[str]) -> list[str]:
     """Words of a command line that may be passwords or passphrases, misspelt options included."""
     words: list[str] = []
     expect_value = False
+    public: tuple[str, ...] = ()
     for token in args[1:]:
         name, eq, value = token.partition("=")
         if expect_value:
-            words.append(token)
+            if token not in public:
+                words.append(token)
             expect_value = False
         elif token.startswith("-") and _SECRET_OPTION.search(name):
+            public = _NOT_SECRET.get((args[0], name), ())
+            if value in public:
+                continue
             if eq:
                 words.append(value)
             else:
@@ -418,13 +429,53 @@ class AzlParser(KickstartParser):
         section.finalize = finalize
 
 
-# azl-install's additions to kickstart syntax: GPG settings per repository (--nogpgcheck, --gpgkey).
+# azl-install's additions to kickstart syntax: GPG settings per repository (--nogpgcheck, --gpgkey)
+# and the `sshd` command for the SSH server's policy.
 EXTENDED_COMMANDS = ("url", "repo")
 
 
-def _add_extensions(handler) -> None:
-    from pykickstart.version import DEVEL
+class AZL_Sshd(KickstartCommand):
+    """`sshd [--enabled|--disabled] [--password-auth=yes|no] [--root-login=POLICY]`.
 
+    The class name's part after the underscore names the handler attribute (handler.sshd),
+    as for pykickstart's own versioned command classes.
+    """
+
+    def __init__(self, writePriority=0, *args, **kwargs):
+        super().__init__(writePriority, *args, **kwargs)
+        self.op = self._getParser()
+        self.enabled: bool | None = None
+        self.password_auth: str | None = None
+        self.root_login: str | None = None
+
+    def _getParser(self):
+        op = KSOptionParser(prog="sshd", version=DEVEL, description="""
+                            azl-install: the SSH server's policy on the installed system.""")
+        op.add_argument("--enabled", "--enable", dest="enabled", action="store_true", default=None,
+                        version=DEVEL, help="Start sshd at boot (the default).")
+        op.add_argument("--disabled", "--disable", dest="enabled", action="store_false", default=None,
+                        version=DEVEL, help="Do not start sshd at boot.")
+        op.add_argument("--password-auth", dest="password_auth", choices=("yes", "no"), default=None,
+                        version=DEVEL, help="PasswordAuthentication in sshd's configuration.")
+        op.add_argument("--root-login", dest="root_login", choices=ROOT_LOGIN, default=None, version=DEVEL,
+                        help="PermitRootLogin in sshd's configuration (rootpw --allow-ssh means yes).")
+        return op
+
+    def parse(self, args):
+        given = {a.split("=", 1)[0] for a in args}
+        if given & {"--enabled", "--enable"} and given & {"--disabled", "--disable"}:
+            raise KickstartParseError("sshd: --enabled and --disabled cannot be used together",
+                                      lineno=self.lineno)
+        ns = self.op.parse_args(args=args, lineno=self.lineno)
+        # every option, given or not: a second `sshd` line replaces the first, as the warning says
+        self.enabled, self.password_auth, self.root_login = ns.enabled, ns.password_auth, ns.root_login
+        return self
+
+    def __str__(self):
+        return ""  # azl-install writes kickstarts itself (installer.kickstart_write)
+
+
+def _add_extensions(handler) -> None:
     for name in EXTENDED_COMMANDS:
         op = getattr(handler.commands.get(name), "op", None)
         if op is None:
@@ -433,6 +484,7 @@ def _add_extensions(handler) -> None:
                         help="azl-install: install from this repository without checking GPG signatures.")
         op.add_argument("--gpgkey", default=None, version=DEVEL,
                         help="azl-install: comma-separated URLs of the keys that sign this repository.")
+    handler.registerCommand("sshd", AZL_Sshd)
 
 
 @functools.lru_cache(maxsize=4)

@@ -442,6 +442,29 @@ class _Builder:
                 self.plan.services.set("disabled", disabled, o)
             if "sshd" in disabled:
                 se.set("sshd_enabled", False, o)
+        rec = self.parsed.last("sshd")
+        if rec:
+            self.sshd(rec)
+
+    def sshd(self, rec: Record) -> None:
+        """azl-install's `sshd` command; it must not contradict `services` or `rootpw --allow-ssh`."""
+        d = self.h.sshd
+        se = self.plan.security
+        o = self.origin(rec)
+        if d.enabled is not None:
+            if d.enabled and "sshd" in self.plan.services.disabled:
+                where = self.origin(self.parsed.last("services"))
+                self.error(f"'sshd --enabled' contradicts 'services --disabled=sshd' at {where}", rec)
+            else:
+                se.set("sshd_enabled", bool(d.enabled), o)
+        if d.password_auth is not None:
+            se.set("password_authentication", d.password_auth == "yes", o)
+        if d.root_login is not None:
+            if self.plan.accounts.root_allow_ssh and d.root_login != "yes":
+                where = self.plan.accounts.origin_of("root_allow_ssh")
+                self.error(f"'sshd --root-login={d.root_login}' contradicts 'rootpw --allow-ssh' at {where}", rec)
+            else:
+                se.set("permit_root_login", d.root_login, o)
 
     # -- scripts, finish, mode
 

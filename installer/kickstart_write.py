@@ -140,12 +140,23 @@ class _Writer:
         if (sv.enabled or sv.disabled) and (sv.enabled != self.defaults.services.enabled or sv.disabled):
             self.line("services", _opt("--enabled", ",".join(sv.enabled)) if sv.enabled else "",
                       _opt("--disabled", ",".join(sv.disabled)) if sv.disabled else "")
-        implied = "yes" if self.plan.accounts.root_allow_ssh else self.defaults.security.permit_root_login
-        if se.permit_root_login != implied:
-            self.comment(f"sshd root login: {se.permit_root_login} (no kickstart syntax; set by azl-install)")
+        self.sshd()
+
+    def sshd(self) -> None:
+        """The `sshd` extension line, only for what differs from the defaults and other lines."""
+        se = self.plan.security
+        opts = []
+        if not se.sshd_enabled and "sshd" not in self.plan.services.disabled:
+            opts.append("--disabled")
         if se.password_authentication != self.defaults.security.password_authentication:
-            self.comment(f"sshd password authentication: {'yes' if se.password_authentication else 'no'} "
-                         "(no kickstart syntax; set by azl-install)")
+            opts.append(_opt("--password-auth", "yes" if se.password_authentication else "no"))
+        if self.plan.accounts.root_allow_ssh:
+            if se.permit_root_login != "yes":
+                self.comment(f"sshd root login: yes (rootpw --allow-ssh overrides {se.permit_root_login!r})")
+        elif se.permit_root_login != self.defaults.security.permit_root_login:
+            opts.append(_opt("--root-login", se.permit_root_login))
+        if opts:
+            self.line("sshd", *opts)
 
     def payload(self) -> None:
         pl = self.plan.payload

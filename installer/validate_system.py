@@ -152,6 +152,9 @@ def _check_security(plan: InstallPlan, report: Report) -> None:
     if sec.permit_root_login not in ROOT_LOGIN:
         report.error(f"PermitRootLogin {sec.permit_root_login!r} is not one of {', '.join(ROOT_LOGIN)}",
                      origin(sec, "permit_root_login"))
+    if sec.sshd_enabled and not sec.password_authentication and not plan.accounts.ssh_keys:
+        report.warning("SSH password authentication is off and no 'sshkey' is given: nobody can log in "
+                       "over SSH", origin(sec, "password_authentication"))
     fw = sec.firewall
     fw_o = origin(fw, "ports", "services", "enabled", "trusted", "remove_services")
     for port in fw.ports:

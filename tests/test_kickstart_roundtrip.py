@@ -18,6 +18,7 @@ from installer.plan import (
     RaidRequest, Repository, Script, Secret, SshKey, User, VolGroupRequest,
 )
 from installer.product import load_product
+from installer.validate_system import ROOT_LOGIN
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "kickstarts").glob("*.ks"))
@@ -377,7 +378,11 @@ def security(draw, plan):
     extras = draw(st.lists(st.sampled_from(["podman", "nginx", "cockpit.socket"]), max_size=2, unique=True))
     plan.services.enabled = [s for s in PRODUCT.services_enabled if s not in disabled] + extras
     plan.services.disabled = disabled
-    se.sshd_enabled = "sshd" not in disabled
+    # `sshd` (azl-install's command) may turn sshd off on its own, and sets the sshd_config policy
+    se.sshd_enabled = "sshd" not in disabled and draw(st.booleans())
+    se.password_authentication = draw(st.booleans())
+    if not plan.accounts.root_allow_ssh:
+        se.permit_root_login = draw(st.sampled_from(ROOT_LOGIN))
 
 
 BODY_LINE = st.text(alphabet=PRINTABLE, max_size=30).filter(
@@ -452,3 +457,11 @@ def test_confirmed_clearing_in_the_installer_is_written_as_clearpart():
     cp = again.storage.clearpart
     assert (cp.mode, cp.drives, cp.initlabel) == ("all", ["sda", "sdb"], True)
     assert again.storage.selected_disks == ["sda", "sdb"]
+
+
+def test_generated_plans_cover_the_sshd_line():
+    """The strategies reach `sshd`, whose options only azl-install's command can carry."""
+    plan = find(plans(), lambda p: not p.security.sshd_enabled and "sshd" not in p.services.disabled
+                and not p.security.password_authentication,
+                settings=settings(max_examples=300, database=None, phases=[Phase.generate]))
+    assert any(line.startswith("sshd --disabled --password-auth=no") for line in dump_kickstart(plan).splitlines())

@@ -461,18 +461,178 @@ def test_bad_inst_repo_is_a_payload_error():
         step.effective_payload(new_plan(), PRODUCT, "inst.repo=gopher://x")
 
 
-def test_describe_for_a_dry_run():
+# ---------------------------------------------------------------- dry run: describe()
+
+def dry_ctx(plan, cmdline=""):
     from installer.context import InstallContext
     from installer.machine import Machine
 
+    return InstallContext(plan=plan, machine=Machine(), product=PRODUCT, dry_run=True, live_cmdline=cmdline)
+
+
+def set_packages(*names):
+    return [p for name in names for p in PRODUCT.package_set(name).packages]
+
+
+def test_describe_default_dnf_install():
     plan = new_plan()
-    plan.payload.packages.set("excluded_packages", ["tmux"], plan.payload.packages.origins["sets"])
+    plan.payload.packages.excluded_packages = ["tmux"]
     plan.payload.packages.excludedocs = True
-    ctx = InstallContext(plan=plan, machine=Machine(), product=PRODUCT, dry_run=True, live_cmdline="")
-    lines = step.describe(ctx)
-    assert lines[0] == "Software: azurelinux-iso (file:///run/install/repo)"
-    assert lines[1].startswith("Packages: azurelinux-release filesystem") and " tmux" not in lines[1]
-    assert "Excluded: tmux" in lines and "Options: --excludedocs" in lines
+    lines = step.describe(dry_ctx(plan))
+    keys = ", ".join("file://" + k for k in PRODUCT.gpg_keys)
+    wanted = [p for p in dict.fromkeys(set_packages("core", PRODUCT.default_set)) if p != "tmux"]
+    assert lines == [
+        "dnf: install into the target with dnf --installroot (dnf5 when the live system has it, dnf4 otherwise), "
+        f"releasever {PRODUCT.releasever}",
+        f"repository {PRODUCT.iso_repo_name}: file://{PRODUCT.iso_repo_path}; the install medium; "
+        f"GPG check on (keys: {keys})",
+        f"product package sets: core, {PRODUCT.default_set}",
+        "packages: " + " ".join(wanted),
+        "excluded packages (excludepkgs in dnf's configuration): tmux",
+        "options: core set included, --excludedocs: no documentation, weak dependencies installed",
+        "missing packages or groups: the install stops before any package is written",
+        "afterwards: the install medium's repository is not left enabled on the target",
+    ]
+    assert "tmux" in set_packages(PRODUCT.default_set)  # the exclusion really removed something
+
+
+def test_describe_repositories_with_their_gpg_state():
+    plan = new_plan()
+    plan.payload.source = Repository(name="web", baseurl="https://mirror.example/azl/", sslverify=False,
+                                     gpgkeys=["https://mirror.example/KEY"])
+    plan.payload.repositories = [
+        Repository(name="extras", baseurl="https://bob:s3cret@example.com/extras", cost=5, includepkgs=["a*"],
+                   excludepkgs=["b"], gpgcheck=False, install=True, proxy="http://joe:pw@proxy:3128"),
+        Repository(name="local", baseurl="/srv/repo", install=True)]
+    lines = step.describe(dry_ctx(plan))
+    product_keys = ", ".join("file://" + k for k in PRODUCT.gpg_keys)
+    assert lines[1:5] == [
+        "repository web: https://mirror.example/azl/; GPG check on (keys: https://mirror.example/KEY); "
+        "TLS certificate not checked (--noverifyssl)",
+        "repository extras: https://bob:***@example.com/extras; cost 5; only a*; never b; GPG check OFF; "
+        "proxy http://joe:***@proxy:3128",
+        "WARNING: GPG signature checking is OFF for repository extras: packages from it are installed without "
+        "verification.",
+        f"repository local: file:///srv/repo; GPG check on (keys: {product_keys})",
+    ]
+    assert lines[-2:] == [
+        "afterwards: write extras to the target's /etc/yum.repos.d (repo --install)",
+        "repo --install has no effect for local: a local path means nothing on the installed system",
+    ]
+    assert not any("s3cret" in line or ":pw@" in line for line in lines)
+    assert not any("install medium" in line for line in lines)  # `url` replaces the ISO repository
+
+
+def test_describe_gpgcheck_off_for_everything_and_a_repository_without_keys():
+    plan = new_plan()
+    plan.payload.gpgcheck = False
+    plan.payload.repositories = [Repository(name="x", baseurl="https://example.com/x")]
+    lines = step.describe(dry_ctx(plan))
+    assert sum(line.startswith("WARNING: GPG signature checking is OFF") for line in lines) == 2
+    product = dataclasses.replace(PRODUCT, gpg_keys=())
+    plan = new_plan()
+    ctx = dry_ctx(plan)
+    ctx.product = product
+    assert f"repository {PRODUCT.iso_repo_name}: file://{PRODUCT.iso_repo_path}; the install medium; " \
+           "GPG check on (keys: none given: the install stops)" in step.describe(ctx)
+
+
+def test_describe_comps_groups_exclusions_and_every_flag():
+    plan = new_plan()
+    sel = plan.payload.packages
+    sel.sets = []
+    sel.environment = "workstation"
+    sel.groups = ["dev-tools", "container-host"]
+    sel.packages = ["vim", "htop"]
+    sel.excluded_packages = ["nano"]
+    sel.excluded_groups = ["docs"]
+    sel.nocore = True
+    sel.exclude_weakdeps = True
+    sel.ignoremissing = True
+    sel.inst_langs = "en_US,fr"
+    sel.multilib = True
+    sel.timeout = 30
+    sel.retries = 4
+    lines = step.describe(dry_ctx(plan))
+    body = lines[lines.index(next(x for x in lines if x.startswith("product package sets"))):]
+    assert body == [
+        "product package sets: container-host",
+        "comps groups and environments, looked up in the repositories at install time: @^workstation @dev-tools",
+        "packages: " + " ".join([p for p in set_packages("container-host") if p != "nano"] + ["vim", "htop"]),
+        "excluded packages (excludepkgs in dnf's configuration): nano",
+        "excluded comps groups (their packages are excluded at install time): docs",
+        "options: --nocore: the core set is left out, documentation installed, --exclude-weakdeps: no weak "
+        "dependencies, --inst-langs: languages en_US:fr, --multilib: all architectures of multilib packages, "
+        "--timeout: 30 s per connection, --retries: 4",
+        "missing packages or groups: listed in a warning, the rest is installed (--ignoremissing)",
+        "afterwards: the install medium's repository is not left enabled on the target",
+    ]
+
+
+def test_describe_uses_inst_repo_and_refuses_what_the_install_would_refuse():
+    boot = "BOOT_IMAGE=/vmlinuz inst.repo=http://10.0.2.2:8080/repo"
+    lines = step.describe(dry_ctx(new_plan(), boot))
+    assert lines[1].startswith("repository inst.repo: http://10.0.2.2:8080/repo; GPG check on")
+    with pytest.raises(step.PayloadError, match="boot command line"):
+        step.describe(dry_ctx(new_plan(), "inst.repo=gopher://x"))
+    plan = new_plan()
+    plan.payload.repositories = [Repository(name="a", baseurl="https://x/1"), Repository(name="a", baseurl="/y")]
+    with pytest.raises(step.PayloadError, match="package sources are not usable: .*'a' is used twice"):
+        step.describe(dry_ctx(plan))
+
+
+def test_describe_liveimg():
+    from installer.plan import LiveImage
+
+    plan = new_plan()
+    plan.payload.liveimg = LiveImage(url="https://u:pw@example.com/root.tar.zst", checksum="sha256:" + "AB" * 32,
+                                     proxy="http://proxy:3128")
+    lines = step.describe(dry_ctx(plan))
+    assert lines == [
+        "liveimg: write the image https://u:***@example.com/root.tar.zst onto the target (tar, plain or "
+        "gzip/xz/zstd/bzip2, or squashfs, told apart by its first bytes), keeping owners, modes, hardlinks, "
+        "sparse files, ACLs, xattrs and SELinux labels",
+        "checksum: sha256 " + "ab" * 32 + ", verified before anything is written (the image is downloaded to "
+        "a temporary directory first)",
+        "proxy: http://proxy:3128",
+    ]
+    plan.payload.liveimg = LiveImage(url="file:///srv/root.img", noverifyssl=True)
+    plan.payload.packages.packages = ["vim"]
+    assert step.describe(dry_ctx(plan))[1:] == [
+        "WARNING: the live image has no --checksum; its integrity is not verified",
+        "WARNING: --noverifyssl: the image server's TLS certificate is not checked",
+        "%packages is not used: the image already holds the system",
+    ]
+    plan.payload.liveimg = LiveImage(url="http://example.com/root.tar", checksum="sha256:" + "cd" * 32)
+    assert step.describe(dry_ctx(plan))[1] == "checksum: sha256 " + "cd" * 32 + ", verified before anything is " \
+        "written (the image is downloaded to a temporary directory first)"
+    plan.payload.liveimg = LiveImage(url="/srv/root.tar", checksum="cd" * 32)
+    assert step.describe(dry_ctx(plan))[1] == "checksum: sha256 " + "cd" * 32 + ", verified before anything " \
+        "is written"
+
+
+def test_dry_run_touches_nothing_and_the_engine_reports_the_description(tmp_path):
+    from installer import engine
+    from installer.plan import LiveImage
+    from steps_support import make_env
+
+    plan = new_plan()
+    plan.payload.repositories = [Repository(name="net", baseurl="http://127.0.0.1:9/unreachable", install=True)]
+    plan.payload.packages.groups = ["dev-tools"]  # a comps group: would need the repository's metadata
+    env = make_env(tmp_path, plan=plan)
+    before = sorted(str(p) for p in env.target.rglob("*"))
+    env.ctx.dry_run = True
+    expected = step.describe(env.ctx)
+    step.apply(env.ctx)  # apply() in a dry run only logs the description
+    assert env.runner.calls == [] and sorted(str(p) for p in env.target.rglob("*")) == before
+    assert all(f"dry run: {line}" in env.log_text() for line in expected)
+    result = engine.run(plan, env.ctx.machine, env.ctx.product, target=env.target, dry_run=True,
+                        log_dir=tmp_path / "engine-log", steps=["payload"], validator=lambda *a: [],
+                        power_action=False)
+    assert result.ok and result.steps[0].description == expected
+    assert sorted(str(p) for p in env.target.rglob("*")) == before
+    plan.payload.liveimg = LiveImage(url="http://127.0.0.1:9/root.tar")
+    assert step.describe(env.ctx)[0].startswith("liveimg: write the image http://127.0.0.1:9/root.tar")
 
 
 def test_passwords_in_repository_urls_are_hidden():

@@ -1,7 +1,10 @@
 """SSH policy drop-in and host keys; SELinux config and relabel."""
 
+import pytest
+
 from installer.defaults import new_plan
-from installer.steps import relabel, selinux, ssh
+from installer.kickstart import parse_kickstart
+from installer.steps import relabel, selinux, services, ssh
 from steps_support import add_tool, add_unit, make_env, mode
 
 
@@ -42,6 +45,37 @@ def test_allow_ssh_and_no_passwords(tmp_path):
     assert main[0] == "Include /etc/ssh/sshd_config.d/*.conf" and "Port 22" in main
     # Debian's ssh.service has no key generator: fresh keys from the target's own ssh-keygen
     assert env.runner.commands(chroot=True) == [["ssh-keygen", "-A"]]
+
+
+@pytest.mark.parametrize("line, root, password", [
+    ("sshd --password-auth=no", "prohibit-password", "no"),
+    ("sshd --password-auth=yes --root-login=no", "no", "yes"),
+    ("sshd --root-login=forced-commands-only --password-auth=no", "forced-commands-only", "no"),
+])
+def test_sshd_kickstart_command_reaches_the_dropin(tmp_path, line, root, password):
+    plan = parse_kickstart(f"lang C.UTF-8\n{line}\n", "ks.cfg").plan
+    env = make_env(tmp_path, plan=plan, family="fedora")
+    ssh_target(env)
+    add_unit(env.target, "sshd-keygen@.service")
+    ssh.apply(env.ctx)
+    dropin = env.target / "etc/ssh/sshd_config.d/50-azl-install.conf"
+    assert dropin.read_text() == ("# Written by azl-install from the install plan.\n"
+                                  f"PermitRootLogin {root}\nPasswordAuthentication {password}\n")
+    assert mode(dropin) == 0o600
+    state = "on" if password == "yes" else "off"
+    assert ssh.describe(env.ctx)[0] == f"write {ssh.DROPIN}: PermitRootLogin {root}, password authentication {state}"
+
+
+def test_sshd_disabled_keeps_the_policy_and_the_service_is_disabled(tmp_path):
+    plan = parse_kickstart("sshd --disabled --password-auth=no\n", "ks.cfg").plan
+    env = make_env(tmp_path, plan=plan, family="fedora")
+    ssh_target(env)
+    ssh.apply(env.ctx)
+    lines = (env.target / "etc/ssh/sshd_config.d/50-azl-install.conf").read_text().splitlines()
+    assert "PasswordAuthentication no" in lines
+    assert "sshd is not started at boot (the policy applies if it is enabled later)" in ssh.describe(env.ctx)
+    enable, disable = services.wanted(env.ctx)
+    assert "sshd" in disable and "sshd" not in enable
 
 
 def test_no_ssh_server_is_a_warning(tmp_path):

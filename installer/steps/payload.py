@@ -57,26 +57,17 @@ def summary(plan, product, cmdline: str = "") -> list[str]:
 
 
 def describe(ctx) -> list[str]:
-    """Dry run: what would be installed, from where, with which checks."""
-    from installer import package_sets
+    """Dry run: exactly what apply() would install, from where, with which checks; touches nothing."""
+    from installer import payload_describe
 
-    lines = summary(ctx.plan, ctx.product, ctx.cmdline())
     p = ctx.plan.payload
-    if p.liveimg is None:
-        req = package_sets.build_request(p.packages, ctx.product)
-        lines.append("Packages: " + (" ".join(req.specs()) or "(none)"))
-        if req.excludes:
-            lines.append("Excluded: " + " ".join(req.excludes))
-        if req.missing_groups:
-            lines.append("Groups resolved from the repositories' comps at install time: "
-                         + " ".join(req.missing_groups))
-        flags = [f for f, on in (("--nocore", p.packages.nocore), ("--excludedocs", p.packages.excludedocs),
-                                 ("--exclude-weakdeps", p.packages.exclude_weakdeps),
-                                 ("--ignoremissing", p.packages.ignoremissing)) if on]
-        if flags or p.packages.inst_langs:
-            lines.append("Options: " + " ".join(flags + ([f"--inst-langs={p.packages.inst_langs}"]
-                                                          if p.packages.inst_langs else [])))
-    return lines
+    if p.liveimg is not None:
+        return payload_describe.describe_liveimg(p.liveimg, p, ctx.product)
+    payload = effective_payload(ctx.plan, ctx.product, ctx.cmdline() if hasattr(ctx, "cmdline") else "")
+    try:
+        return payload_describe.describe_dnf(payload, ctx.product)
+    except repos.RepositoryError as e:
+        raise PayloadError(f"The package sources are not usable: {e}.") from None
 
 
 def apply(ctx) -> None:

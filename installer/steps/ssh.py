@@ -32,8 +32,11 @@ def dropin_text(ctx: InstallContext) -> str:
 
 def describe(ctx: InstallContext) -> list[str]:
     password = "on" if ctx.plan.security.password_authentication else "off"
-    return [f"write {DROPIN}: PermitRootLogin {root_login(ctx)}, password authentication {password}",
-            "remove SSH host keys that came with the payload (the target makes its own)"]
+    lines = [f"write {DROPIN}: PermitRootLogin {root_login(ctx)}, password authentication {password}",
+             "remove SSH host keys that came with the payload (the target makes its own)"]
+    if not ctx.plan.security.sshd_enabled:
+        lines.append("sshd is not started at boot (the policy applies if it is enabled later)")
+    return lines
 
 
 def apply(ctx: InstallContext) -> None:

@@ -1,11 +1,15 @@
 """Configuration proofs in the VM: the installer installs the test OS from a kickstart, the
 installed disk boots alone, and its configuration is checked over SSH.
 
-  cfg-uefi      UEFI virtio, plain xfs: user + key + password, static IPv4, time zone + NTP, SELinux
-                permissive, services, %post (chroot and --nochroot); an NVMe disk left alone
-  cfg-postfail  %post --erroronfail fails: the install stops, showing its output
+  cfg-uefi      UEFI virtio, the product's default layout (LVM + xfs; storage scenario 1): user + key +
+                password, static IPv4, time zone + NTP, SELinux permissive, services, firewalld with
+                http added, %post (chroot and --nochroot); an NVMe disk left alone. Kickstart on a
+                disk labelled OEMDRV.
   cfg-replay    the installer-ks.cfg saved by cfg-uefi, replayed on a blank disk: same result
-  cfg-bios      BIOS SATA: DHCP, SELinux disabled, no NTP, locked user with a key, firewall off
+  cfg-bios      BIOS SATA, autopart --type=plain ext4 (storage scenario 2): DHCP, SELinux disabled,
+                no NTP, locked user with a key, firewall off. Kickstart at hd:LABEL=AZL-KS:/kickstarts/ks.cfg
+                on a USB stick.
+  cfg-postfail  %post --erroronfail fails: the install stops, showing its output (same live boot as cfg-bios)
 Each install prints azl-phase marks (install --phase-marks) so build/vm-timings.json holds
 the installer's storage/payload/config/bootloader split next to the reference install's.
 """
@@ -25,13 +29,13 @@ from harness import checks, scenario, ssh, verify
 from harness.paths import VM_DIR
 from harness.scenario import Scenario, TargetDisk
 
-pytestmark = [pytest.mark.vm, pytest.mark.skip(reason="issue 6: not yet passing end to end: the test payload's update-initramfs takes 25+ min under TCG and kpartx/efibootmgr are missing from the live env")]
+pytestmark = pytest.mark.vm
 
 HERE = VM_DIR / "scenarios" / "config"
-PLAINTEXT = ["azl-root-plaintext-1", "azl-user-plaintext-2", "azl-root-plaintext-3"]
+PLAINTEXT = ["azl-root-plaintext-1", "azl-user-plaintext-2", "azl-root-plaintext-3", "azl-user-plaintext-4"]
 EXTRA = r"""
 echo "== enabled"
-for u in ssh.service chrony.service e2scrub_reap.service NetworkManager.service; do
+for u in ssh.service chrony.service e2scrub_reap.service NetworkManager.service firewalld.service; do
   echo "$u $(systemctl is-enabled $u 2>&1)"; done
 echo "== active-ipv4"
 for c in $(nmcli -t -f NAME connection show --active); do
@@ -54,15 +58,18 @@ echo "== logs"
 ls -l /var/log/installer/ 2>&1
 grep -c . /var/log/installer/install.log 2>&1
 grep -lE 'azl-(root|user)-plaintext' /var/log/installer/* /root/*.cfg 2>/dev/null || echo "no plaintext"
+echo "== firewall"
+firewall-cmd --state 2>&1
+firewall-cmd --list-services 2>&1
 echo "== end"
 """
 
 
 def config_scenario(name: str, firmware: str, disks: list[TargetDisk], expected: dict,
-                    kickstart: str | None = None) -> Scenario:
+                    kickstart: str | None = None, delivery: str = "file") -> Scenario:
     text = kickstart if kickstart is not None else (HERE / f"{name}.ks").read_text()
     return Scenario(name=name, firmware=firmware, disks=disks, expected=expected, install="installer",
-                    kickstart=text, ks_delivery="file", timeout=2400)
+                    kickstart=text, ks_delivery=delivery, timeout=2400)
 
 
 def login(port: int, key: Path, user: str) -> subprocess.CompletedProcess:
@@ -117,14 +124,6 @@ def boot_and_inspect(sc: Scenario, key: Path, timer, logins=(), passwords=()) ->
     return facts
 
 
-@pytest.fixture(autouse=True)
-def phase_marks(monkeypatch):
-    # Several installs share one live boot: the kickstarts' poweroff is left to the harness.
-    # The install log goes next to the kickstart in the shared job directory, for post-mortems.
-    monkeypatch.setattr(scenario, "INSTALL_CMD", scenario.INSTALL_CMD + " --phase-marks --no-power-action"
-                        ' --log-dir "$(dirname {ks})/install-log"')
-
-
 @pytest.fixture(scope="module")
 def uefi_runs(live_env, test_payload, ssh_key, vm_timer):
     """cfg-uefi installed, booted and inspected."""
@@ -144,9 +143,10 @@ def uefi_runs(live_env, test_payload, ssh_key, vm_timer):
                                                    "present": ["rootpw --iscrypted", "user "]},
                                "installer_logs": ["install.log", "plan.json"],
                                "cmdline": {"present": ["console=ttyS0"]},
-                               "layout": [{"mountpoint": "/", "fstype": "xfs", "stack": ["disk", "part"]},
+                               "layout": [{"mountpoint": "/", "fstype": "xfs", "stack": ["disk", "part", "lvm"]},
+                                          {"mountpoint": "/boot", "fstype": "xfs", "stack": ["disk", "part"]},
                                           {"mountpoint": "/boot/efi", "fstype": "vfat"}],
-                           })
+                           }, delivery="oemdrv")
     pub = ssh_key.with_suffix(".pub").read_text()
     scenario.install(live_env, test_payload, [uefi], pub, vm_timer, boot_name="cfg-uefi-boot")
     facts = boot_and_inspect(uefi, ssh_key, vm_timer, logins=("azl",),
@@ -172,6 +172,9 @@ def test_uefi_install_configures_the_system(uefi_runs):
     assert re.search(r"^600 azl azl /home/azl/.ssh/authorized_keys$", extra["home"], re.M)
     assert re.search(r"^600 root root /root/.ssh/authorized_keys$", extra["home"], re.M)
     assert "no plaintext" in extra["logs"]
+    assert enabled["firewalld.service"] == "enabled"
+    state, services = (extra["firewall"].splitlines() + ["", ""])[:2]
+    assert state == "running" and {"ssh", "http"} <= set(services.split()), extra["firewall"]
 
 
 def test_the_kickstart_user_logs_in_with_its_key(uefi_runs):
@@ -184,21 +187,6 @@ def test_password_logins_follow_the_policy(uefi_runs):
     assert pw["azl"].returncode == 0 and pw["azl"].stdout.strip() == "azl", pw["azl"].stderr
     # root: PermitRootLogin prohibit-password (no rootpw --allow-ssh): the right password is refused
     assert pw["root"].returncode != 0 and "Permission denied" in pw["root"].stderr
-
-
-def test_failing_erroronfail_post_stops_the_install(live_env, test_payload, ssh_key, vm_timer):
-    postfail = config_scenario("cfg-postfail", "uefi", [TargetDisk("os", "8G", "virtio", True, "cfg-postfail-os")],
-                               expected={})
-    pub = ssh_key.with_suffix(".pub").read_text()
-    scenario.install(live_env, test_payload, [postfail], pub, vm_timer, boot_name="cfg-postfail-live")
-    r = postfail.results
-    out = r["output"]
-    assert r["rc"] == 1, out[-3000:]
-    assert "Installation failed (post_scripts)" in out
-    assert "--erroronfail" in out and "exit status 3" in out
-    assert "azl-post-fail-marker: the site check did not pass" in out
-    assert "azl-onerror-ran" in out
-    assert "azl-root-plaintext-3" not in out
 
 
 def test_saved_kickstart_replays_to_the_same_system(uefi_runs, live_env, test_payload, ssh_key, vm_timer):
@@ -239,23 +227,55 @@ def layout(facts: dict) -> list[tuple]:
     return rows
 
 
-def test_bios_install(live_env, test_payload, ssh_key, vm_timer):
+@pytest.fixture(scope="module")
+def bios_runs(live_env, test_payload, ssh_key, vm_timer):
+    """cfg-bios and cfg-postfail installed in one BIOS live boot; cfg-bios then booted."""
     bios = config_scenario("cfg-bios", "bios",
                            [TargetDisk("os", "10G", "sata", True, "cfg-bios-os")],
                            expected={
                                "hostname": "cfg-bios", "firmware": "bios", "selinux": "disabled",
                                "network": {"state": "activated"}, "fstab_by_uuid": True,
-                               "sshd": {"permitrootlogin": "without-password"},
+                               "sshd": {"permitrootlogin": "without-password", "passwordauthentication": "no"},
                                "users": [{"name": "keyonly", "password": "locked"},
+                                         {"name": "pwuser", "password": "set"},
                                          {"name": "root", "password": "locked"}],
                                "timezone": "America/New_York",
-                               "saved_kickstart": {"mode": "600", "present": ["selinux --disabled"]},
-                               "layout": [{"mountpoint": "/", "fstype": "ext4", "stack": ["disk", "part"]}],
-                           })
+                               "saved_kickstart": {"mode": "600", "present": ["selinux --disabled",
+                                                                              "sshd --password-auth=no"],
+                                                   "absent": PLAINTEXT},
+                               "layout": [{"mountpoint": "/", "fstype": "ext4", "stack": ["disk", "part"]},
+                                          {"mountpoint": "/boot", "fstype": "ext4", "stack": ["disk", "part"]}],
+                           }, delivery="hd")
+    postfail = config_scenario("cfg-postfail", "bios", [TargetDisk("os", "8G", "sata", True, "cfg-postfail-os")],
+                               expected={})
     pub = ssh_key.with_suffix(".pub").read_text()
-    scenario.install(live_env, test_payload, [bios], pub, vm_timer, boot_name="cfg-bios-live")
-    facts = boot_and_inspect(bios, ssh_key, vm_timer, logins=("keyonly",))
+    scenario.install(live_env, test_payload, [bios, postfail], pub, vm_timer, boot_name="cfg-bios-live")
+    facts = boot_and_inspect(bios, ssh_key, vm_timer, logins=("keyonly",),
+                             passwords=(("pwuser", "azl-user-plaintext-4"),))
+    return {"bios": bios, "facts": facts, "postfail": postfail}
+
+
+def test_bios_install(bios_runs):
+    facts = bios_runs["facts"]
     enabled = dict(line.split(" ", 1) for line in facts["extra"]["enabled"].splitlines() if " " in line)
     assert enabled["chrony.service"] == "disabled"  # timesource --ntp-disable
+    assert enabled["firewalld.service"] in ("disabled", "masked"), facts["extra"]["enabled"]
+    assert "not running" in facts["extra"]["firewall"], facts["extra"]["firewall"]
     assert "auto" in facts["extra"]["active-ipv4"]
     assert facts["logins"]["keyonly"].returncode == 0
+    # sshd --password-auth=no: the right password is refused
+    pw = facts["passwords"]["pwuser"]
+    assert pw.returncode != 0 and "Permission denied" in pw.stderr, (pw.stdout, pw.stderr)
+
+
+def test_failing_erroronfail_post_stops_the_install(bios_runs):
+    r = bios_runs["postfail"].results
+    out = r["output"]
+    assert r["rc"] == 1, out[-3000:]
+    assert "Installation failed (post_scripts)" in out
+    assert "--erroronfail" in out and "exit status 3" in out
+    assert "azl-post-fail-marker: the site check did not pass" in out
+    assert "azl-onerror-ran" in out
+    assert "azl-root-plaintext-3" not in out
+
+

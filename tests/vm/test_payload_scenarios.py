@@ -3,8 +3,11 @@ both payload paths in one UEFI live boot, and each installed disk then boots alo
 
   pay-dnf      dnf from the harness's signed RPM repository (azl-test-os is the whole test OS
                as one package), with a comps group, a weak dependency, an exclusion and
-               --excludedocs; GPG checking on, the key supplied in %pre as an admin would
-  pay-squash   liveimg of the squashfs image with --checksum=sha256
+               --excludedocs; GPG checking on, the key supplied in %pre as an admin would.
+               Disk: NVMe, autopart --encrypted (LUKS2 + LVM; storage scenario 3), unlocked at
+               boot by typing the passphrase on the serial console.
+  pay-squash   liveimg of the squashfs image with --checksum=sha256. Disks: two virtio disks,
+               RAID1 for /boot and / (storage scenario 4).
 
 The repository is the harness's 9p share "repo" (/run/azl/repo in the guest).
 """
@@ -21,7 +24,7 @@ from harness import checks, rpmrepo, scenario, ssh, verify
 from harness.qemu import Share
 from harness.scenario import Scenario, TargetDisk
 
-pytestmark = [pytest.mark.vm, pytest.mark.skip(reason="issue 5: not yet passing end to end: efibootmgr missing from the live env stopped the dnf install at the bootloader step; the squashfs run has not completed")]
+pytestmark = pytest.mark.vm
 
 COMMON = """\
 cmdline
@@ -33,15 +36,27 @@ network --hostname={hostname}
 rootpw --lock
 sshkey --username=root "{{pubkey}}"
 selinux --permissive
-ignoredisk --only-use=disk/by-id/virtio-{serial}
 zerombr
 clearpart --all --initlabel
-autopart --type=plain --fstype=ext4
 bootloader --append="console=ttyS0,115200"
 poweroff
 """
+LUKS_PASSPHRASE = "azl-test-luks-passphrase"
+# pbkdf2 with few iterations: argon2id's memory-hard unlock takes minutes under TCG.
+LUKS_STORAGE = """ignoredisk --only-use=pay-dnf-os
+autopart --encrypted --passphrase=""" + LUKS_PASSPHRASE + """ --luks-version=luks2 --pbkdf=pbkdf2 --pbkdf-iterations=1000
+"""
+RAID_STORAGE = """ignoredisk --only-use=pay-squash-a,pay-squash-b
+reqpart
+part raid.11 --size=1024 --ondisk=pay-squash-a
+part raid.12 --size=1024 --ondisk=pay-squash-b
+part raid.21 --size=4096 --grow --ondisk=pay-squash-a
+part raid.22 --size=4096 --grow --ondisk=pay-squash-b
+raid /boot --level=1 --device=boot --fstype=xfs raid.11 raid.12
+raid / --level=1 --device=root --fstype=xfs raid.21 raid.22
+"""
 
-DNF_KS = COMMON + """\
+DNF_KS = COMMON + LUKS_STORAGE + """\
 url --url=file:///run/azl/repo/repo
 
 %pre
@@ -59,7 +74,7 @@ azl-test-excluded
 %end
 """
 
-LIVEIMG_KS = COMMON + """\
+LIVEIMG_KS = COMMON + RAID_STORAGE + """\
 liveimg --url=file:///run/azl/payload/testos.squashfs --checksum={checksum}
 """
 
@@ -72,19 +87,19 @@ echo "== repos"
 ls -1 /etc/yum.repos.d/ 2>&1
 echo "== log"
 grep -E "dnf: +Installing|sha256 of .* verified|GPG signature checking is OFF" /var/log/installer/install.log 2>&1 | head -20
+echo "== mdstat"
+cat /proc/mdstat 2>&1
 echo "== end"
 """
 
 
-def payload_scenario(name: str, kickstart: str) -> Scenario:
-    serial = f"{name}-os"
-    ks = kickstart.format(hostname=name, serial=serial, checksum="{checksum}")
-    return Scenario(name=name, firmware="uefi", disks=[TargetDisk("os", "10G", "virtio", True, serial)],
-                    expected={"hostname": name, "firmware": "uefi", "fstab_by_uuid": True,
-                              "layout": [{"mountpoint": "/", "fstype": "ext4", "stack": ["disk", "part"]},
-                                         {"mountpoint": "/boot/efi", "fstype": "vfat"}],
+def payload_scenario(name: str, kickstart: str, disks: list[TargetDisk], layout: list[dict],
+                     unlock: str = "") -> Scenario:
+    ks = kickstart.format(hostname=name, checksum="{checksum}")
+    return Scenario(name=name, firmware="uefi", disks=disks,
+                    expected={"hostname": name, "firmware": "uefi", "fstab_by_uuid": True, "layout": layout,
                               "cmdline": {"present": ["console=ttyS0"]}},
-                    install="installer", kickstart=ks, ks_delivery="file", timeout=1800)
+                    install="installer", kickstart=ks, ks_delivery="file", timeout=1800, unlock=unlock)
 
 
 @pytest.fixture(scope="module")
@@ -98,22 +113,20 @@ def payload_runs(live_env, test_payload, rpm_repo, ssh_key, vm_timer):
     """Both payload installs in one live boot (the repository shared into the guest), then
     each installed disk booted alone and inspected."""
     checksum = hashlib.sha256(test_payload.squashfs.read_bytes()).hexdigest()
-    dnf = payload_scenario("pay-dnf", DNF_KS)
-    squash = payload_scenario("pay-squash", LIVEIMG_KS)
+    dnf = payload_scenario("pay-dnf", DNF_KS, [TargetDisk("os", "10G", "nvme", True, "pay-dnf-os")],
+                           [{"mountpoint": "/", "fstype": "xfs", "stack": ["disk", "part", "crypt", "lvm"]},
+                            {"mountpoint": "/boot", "fstype": "xfs", "stack": ["disk", "part"]},
+                            {"mountpoint": "/boot/efi", "fstype": "vfat"}], unlock=LUKS_PASSPHRASE)
+    squash = payload_scenario("pay-squash", LIVEIMG_KS,
+                              [TargetDisk("a", "8G", "virtio", True, "pay-squash-a"),
+                               TargetDisk("b", "8G", "virtio", True, "pay-squash-b")],
+                              [{"mountpoint": "/", "fstype": "xfs", "stack": ["disk", "part", "raid1"]},
+                               {"mountpoint": "/boot", "fstype": "xfs", "stack": ["disk", "part", "raid1"]},
+                               {"mountpoint": "/boot/efi", "fstype": "vfat"}])
     squash.kickstart = squash.kickstart.replace("{checksum}", checksum)
-    real_run_guest = scenario.run_guest
-
-    def run_guest_with_repo(*args, **kw):
-        # scenario.install() shares only the liveimg payload; this boot also needs the repository
-        kw["shares"] = [*kw.get("shares", []), Share("repo", rpm_repo.dir, readonly=True)]
-        return real_run_guest(*args, **kw)
-
-    scenario.run_guest = run_guest_with_repo
-    try:
-        pub = ssh_key.with_suffix(".pub").read_text()
-        scenario.install(live_env, test_payload, [dnf, squash], pub, vm_timer, boot_name="payload-live")
-    finally:
-        scenario.run_guest = real_run_guest
+    pub = ssh_key.with_suffix(".pub").read_text()
+    scenario.install(live_env, test_payload, [dnf, squash], pub, vm_timer, boot_name="payload-live",
+                     shares=[Share("repo", rpm_repo.dir, readonly=True)])
     return {sc.name: (sc, inspect(sc, ssh_key, vm_timer)) for sc in (dnf, squash)}
 
 
@@ -124,7 +137,7 @@ def inspect(sc: Scenario, key: Path, timer) -> dict:
                           + "\n".join(r.get("output", "").splitlines()[-60:])
                           + f"\n--- serial ({r.get('serial_log')}) ---\n{r.get('serial_tail', '')}")}
     vm = verify.installed_vm(f"{sc.name}-installed", sc.workdir / "boot", [d for d in r["disks"] if d.selected],
-                             sc.firmware)
+                             sc.firmware, unlock=sc.unlock)
     with vm:
         try:
             with timer.phase("reboot", sc.name):
@@ -152,7 +165,14 @@ def facts_of(runs, name) -> dict:
 
 
 def test_dnf_install_from_the_signed_repository_boots(payload_runs):
-    extra = facts_of(payload_runs, "pay-dnf")["extra"]
+    facts = facts_of(payload_runs, "pay-dnf")
+    extra = facts["extra"]
+    # storage scenario 3: LUKS2 under LVM, unlocked at boot from /etc/crypttab through the prompt
+    crypt = [line.split() for line in facts["crypttab"].splitlines() if line.strip() and not line.startswith("#")]
+    assert len(crypt) == 1 and crypt[0][0].startswith("luks-") and crypt[0][2] == "none", facts["crypttab"]
+    assert "TYPE=crypto_LUKS" in facts["blkid"]
+    sc = payload_runs["pay-dnf"][0]
+    assert LUKS_PASSPHRASE not in sc.results["output"] + facts["ks"] + extra["log"]
     files = set(extra["azl-test"].split())
     # the group member (comps), the package and its weak dependency; the excluded package not
     assert {"azl-test-extra.txt", "azl-test-weak.txt", "azl-test-group-member.txt"} <= files, extra["azl-test"]
@@ -164,6 +184,9 @@ def test_dnf_install_from_the_signed_repository_boots(payload_runs):
 
 
 def test_liveimg_squashfs_with_checksum_boots(payload_runs):
-    extra = facts_of(payload_runs, "pay-squash")["extra"]
+    facts = facts_of(payload_runs, "pay-squash")
+    extra = facts["extra"]
+    # storage scenario 4: /boot and / are RAID1 arrays with a member on each disk
+    assert extra["mdstat"].count("raid1") == 2 and extra["mdstat"].count("[UU]") == 2, extra["mdstat"]
     assert "sha256 of file:///run/azl/payload/testos.squashfs verified" in extra["log"]
     assert "rpmdb.sqlite" not in extra["rpmdb"]

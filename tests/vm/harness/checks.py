@@ -231,7 +231,44 @@ def check_no_failed_units(facts, expected=True):
     return [f"systemd: failed units:\n{failed}"] if expected and failed else []
 
 
+def check_btrfs_subvolumes(facts, expected: list[str]):
+    """expected: ["MOUNTPOINT:SUBVOLUME", ...], each mounted from that btrfs subvolume."""
+    mounts = {}
+
+    def walk(nodes):
+        for n in nodes:
+            mounts[n["target"]] = n
+            walk(n.get("children", []))
+    walk(json.loads(facts["findmnt"]).get("filesystems", []))
+    problems = []
+    for item in expected:
+        mp, sub = item.split(":")
+        m = mounts.get(mp)
+        if m is None or m["fstype"] != "btrfs":
+            problems.append(f"btrfs: {mp} is not a mounted btrfs ({m})")
+        elif not re.search(rf"subvol=/?{re.escape(sub)}(,|$)", m["options"]):
+            problems.append(f"btrfs: {mp} is mounted with {m['options']}, not subvolume {sub}")
+    return problems
+
+
+def check_kept_partition(facts, expected: dict):
+    """expected: {"label", "fstype"}: a partition the plan kept is still there, unmounted."""
+    found = []
+
+    def walk(nodes):
+        for n in nodes:
+            if n.get("type") == "part" and n.get("label") == expected["label"]:
+                found.append(n)
+            walk(n.get("children", []))
+    walk(json.loads(facts["lsblk"])["blockdevices"])
+    if len(found) != 1 or found[0].get("fstype") != expected["fstype"]:
+        return [f"kept partition: expected one {expected['fstype']} partition labelled "
+                f"{expected['label']!r}, found {found}"]
+    return []
+
+
 CHECKS = {
+    "btrfs_subvolumes": check_btrfs_subvolumes, "kept_partition": check_kept_partition,
     "hostname": check_hostname, "firmware": check_firmware, "layout": check_layout,
     "fstab_by_uuid": check_fstab_by_uuid, "selinux": check_selinux, "network": check_network,
     "sshd": check_sshd, "users": check_users, "timezone": check_timezone,

@@ -36,3 +36,18 @@ def hash_disk(path) -> str:
 
 def hash_disks(disks) -> dict[str, str]:
     return {str(d.path): hash_disk(d.path) for d in disks}
+
+
+def hash_range(path, start: int, length: int) -> str:
+    """sha256 of the bytes [start, start+length) of an image."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        f.seek(start)
+        left = length
+        while left > 0:
+            block = f.read(min(left, 4 * BLOCK))
+            if not block:
+                break
+            h.update(block)
+            left -= len(block)
+    return h.hexdigest()

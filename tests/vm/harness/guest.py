@@ -4,11 +4,11 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .live import LIVE_LABEL, LiveEnv
-from .paths import BUILD, REPO
+from .paths import BUILD, GUEST_SRC
 from .qemu import VM, Disk, GuestError, Share
 
 BASE_APPEND = ("console=ttyS0,115200 root=LABEL=" + LIVE_LABEL + " rw panic=-1 loglevel=4 "
@@ -82,7 +82,7 @@ def live_vm(live: LiveEnv, name: str, disks: list[Disk] = (), *, firmware="direc
     workdir = workdir or run_dir(name)
     root = Disk(live.root_image, bus=live_bus, serial="azl-live-root", snapshot=True,
                 selected=False)
-    all_shares = [Share("src", REPO, readonly=True)]
+    all_shares = [Share("src", GUEST_SRC, readonly=True)]
     if payload is not None:
         all_shares.append(Share("payload", snapshot_dir(payload, workdir / "payload"), readonly=True))
     all_shares += list(shares)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import debian
 from .cache import cached, input_hash
-from .paths import BUILD, GUEST_FILES
+from .paths import GUEST_FILES
 
 LIVE_PACKAGES = [
     "systemd-sysv", "udev", "dbus", "kmod", "procps", "iproute2", "less",
@@ -24,7 +24,7 @@ LIVE_PACKAGES = [
     "libblockdev-dm2",
     "parted", "fdisk", "gdisk", "e2fsprogs", "xfsprogs", "dosfstools", "ntfs-3g", "lvm2",
     "cryptsetup", "mdadm", "btrfs-progs", "dnf", "rpm", "squashfs-tools", "zstd", "tar",
-    "openssh-client", "linux-image-amd64", "initramfs-tools",
+    "openssh-client", "linux-image-amd64", "initramfs-tools", "kpartx", "efibootmgr",
 ]
 
 WHEEL_REQUIREMENTS = ["pykickstart>=3.66", "textual>=8.2.5,<9", "rich"]

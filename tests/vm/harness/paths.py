@@ -4,6 +4,9 @@ from pathlib import Path
 VM_DIR = Path(__file__).resolve().parent.parent
 REPO = VM_DIR.parent.parent
 BUILD = Path(os.environ.get("AZL_VM_BUILD", REPO / "build"))
+# The source tree the guests mount as /run/azl/src: the working tree, or a frozen copy of it
+# while the tree is being edited.
+GUEST_SRC = Path(os.environ.get("AZL_VM_SRC", REPO))
 GUEST_FILES = VM_DIR / "guest"
 SCRIPTS = VM_DIR / "scripts"
 SCENARIOS = VM_DIR / "scenarios"

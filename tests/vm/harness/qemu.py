@@ -136,6 +136,8 @@ class VM:
     smp: int = 2
     forwards: dict[int, int] = field(default_factory=dict)   # guest port -> host port
     fatal_patterns: tuple = FATAL_PATTERNS
+    interactive: bool = False   # the serial console's input is a pipe the harness types into
+    answers: dict[str, str] = field(default_factory=dict)   # console prompt -> line typed once
 
     def __post_init__(self):
         if self.firmware not in FIRMWARES:
@@ -176,24 +178,53 @@ class VM:
         cmd = self.command()
         (self.workdir / "qemu.cmd").write_text(shlex.join(cmd) + "\n")
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        typed = self.interactive or bool(self.answers)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if typed else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent)
         self._reader = threading.Thread(target=self._read_serial, daemon=True)
         self._reader.start()
         return self
 
+    def send(self, data: str | bytes) -> None:
+        """Type into the serial console (interactive VMs only)."""
+        self.proc.stdin.write(data.encode() if isinstance(data, str) else data)
+        self.proc.stdin.flush()
+
+    def _answer(self, chunk: bytes, pending: dict[str, str], seen: bytearray) -> None:
+        seen += chunk
+        for prompt in [p for p in pending if p.encode() in seen]:
+            self.send(pending.pop(prompt) + "\r")
+        del seen[:-256]
+
     def _read_serial(self):
+        # Raw reads rather than readline: a prompt waiting for an answer ends without a newline.
+        pending, seen, buf = dict(self.answers), bytearray(), b""
+        fd = self.proc.stdout.fileno()
         with open(self.serial_log, "w", buffering=1) as log:
-            for raw in iter(self.proc.stdout.readline, b""):
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                line = "".join(c for c in ANSI.sub("", line) if c.isprintable() or c == "\t")
-                stamp = f"[{time.monotonic() - self.started:8.3f}] "
-                log.write(stamp + line + "\n")
-                with self._seen:
-                    self.lines.append(stamp + line)
-                    if self.fatal is None and any(p in line for p in self.fatal_patterns):
-                        self.fatal = line
-                    self._seen.notify_all()
+            while True:
+                chunk = os.read(fd, 4096)
+                if pending and chunk:
+                    self._answer(chunk, pending, seen)
+                buf += chunk
+                *complete, buf = buf.split(b"\n")
+                if not chunk:
+                    complete, buf = complete + ([buf] if buf else []), b""
+                for raw in complete:
+                    self._log_line(log, raw)
+                if not chunk:
+                    return
+
+    def _log_line(self, log, raw: bytes) -> None:
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        line = "".join(c for c in ANSI.sub("", line) if c.isprintable() or c == "\t")
+        stamp = f"[{time.monotonic() - self.started:8.3f}] "
+        log.write(stamp + line + "\n")
+        with self._seen:
+            self.lines.append(stamp + line)
+            if self.fatal is None and any(p in line for p in self.fatal_patterns):
+                self.fatal = line
+            self._seen.notify_all()
 
     def tail(self, n=30) -> str:
         return "\n".join(list(self.lines)[-n:])

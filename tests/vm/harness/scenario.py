@@ -7,6 +7,7 @@ A scenario file (tests/vm/scenarios/NAME.toml):
     kickstart = "NAME.ks"                # installer scenarios; {pubkey} is substituted
     ks_delivery = "oemdrv"               # oemdrv | hd | file
     broken = ""                          # reference only: "broken-root"
+    unlock = ""                          # LUKS passphrase typed at the installed system's boot prompt
     [[disks]]                            # in QEMU order; the first selected disk boots
     name = "os"; size = "20G"; bus = "virtio"; selected = true
     [expected]                           # keys of checks.CHECKS
@@ -22,16 +23,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import verify
-from .diskhash import hash_disks
-from .guest import run_guest, run_dir
+from .diskhash import hash_disks, hash_range
+from .guest import run_guest
 from .live import LiveEnv
 from .payload import Payload
 from .paths import BUILD, SCENARIOS, SCRIPTS
-from .qemu import Disk, GuestError, Share, sparse_disk
+from .qemu import Disk, Share, sparse_disk
 from .timings import Timer
 
 # --no-power-action: the harness powers the guest off once every install of the boot is done.
-INSTALL_CMD = "python3 -m installer install --kickstart {ks} --yes --phase-marks --no-power-action"
+# The install log goes to the shared job directory (out/NAME-log), kept for post-mortems.
+INSTALL_CMD = ("python3 -m installer install --kickstart {ks} --yes --phase-marks --no-power-action "
+               "--log-dir /run/azl/job/out/{name}-log")
 KS_SPECS = {
     "oemdrv": "hd:LABEL=OEMDRV:/ks.cfg",
     "hd": "hd:LABEL=AZL-KS:/kickstarts/ks.cfg",
@@ -46,6 +49,7 @@ class TargetDisk:
     bus: str = "virtio"
     selected: bool = True
     serial: str = ""
+    existing: str = ""     # selected disks: "1G" = an ext4 partition of that size at 1 MiB, kept by the plan
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Scenario:
     ks_delivery: str = "oemdrv"
     broken: str = ""
     append: str = ""
+    unlock: str = ""
     timeout: int = 1200
     results: dict = field(default_factory=dict)
 
@@ -94,7 +99,38 @@ def _prepare_disks(sc: Scenario) -> list[Disk]:
         sparse_disk(d.path, spec.size)
         if not d.selected:
             _populate(d.path)
+        elif spec.existing:
+            _existing_partition(d.path, spec.existing)
     return disks
+
+
+MiB = 1 << 20
+
+
+def _existing_partition(path: Path, size: str) -> None:
+    """A GPT with one ext4 partition holding data, as another OS would leave it."""
+    sectors = _bytes(size) // 512
+    subprocess.run(["sfdisk", "-q", str(path)], check=True, text=True,
+                   input=f"label: gpt\nstart=2048, size={sectors}, type=L\n")
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "keepme", "-E", f"offset={MiB}", str(path),
+                    str(sectors * 512 // 4096)], check=True, capture_output=True)
+    with open(path, "r+b") as f:
+        f.seek(MiB + sectors * 512 - 8 * MiB)
+        f.write(b"azl-keep-me " * 4096)
+
+
+def _bytes(size: str) -> int:
+    units = {"M": 1 << 20, "G": 1 << 30}
+    return int(size[:-1]) * units[size[-1]]
+
+
+def _kept_partitions(sc: Scenario) -> dict[str, str]:
+    """sha256 of every existing partition the scenario's plan must keep, by disk name."""
+    out = {}
+    for d, spec in zip(sc.results["disks"], sc.disks):
+        if spec.existing:
+            out[spec.name] = hash_range(d.path, MiB, _bytes(spec.existing))
+    return out
 
 
 def _populate(path: Path) -> None:
@@ -138,11 +174,12 @@ def _install_step(sc: Scenario, disks: list[Disk], pubkey: str, files: dict,
                                 serial="azl-ks", selected=False))
     else:
         files[f"{sc.name}/ks.cfg"] = ks
-    return INSTALL_CMD.format(ks=shlex.quote(spec)), f"inst.ks={spec}"
+    return INSTALL_CMD.format(ks=shlex.quote(spec), name=sc.name), f"inst.ks={spec}"
 
 
 def install(live: LiveEnv, payload: Payload, scenarios: list[Scenario], pubkey: str,
-            timer: Timer, boot_name: str, live_firmware: str | None = None) -> None:
+            timer: Timer, boot_name: str, live_firmware: str | None = None,
+            shares: list[Share] = ()) -> None:
     """Boot the live env once with every scenario's disks and install each in turn.
     Fills sc.results with rc, output, phase timings and the hashes of unselected disks.
 
@@ -168,6 +205,7 @@ def install(live: LiveEnv, payload: Payload, scenarios: list[Scenario], pubkey: 
         appends += [append, sc.append]
         sc.results["disks"] = disks
         sc.results["before"] = hash_disks([d for d in disks if not d.selected])
+        sc.results["kept_before"] = _kept_partitions(sc)
         all_disks += disks + extra
         lines += [f"echo 'azl-scenario: {sc.name} start'",
                   f"{cmd} > out/{sc.name}.log 2>&1; echo $? > out/{sc.name}.rc"]
@@ -175,7 +213,7 @@ def install(live: LiveEnv, payload: Payload, scenarios: list[Scenario], pubkey: 
     timeout = sum(sc.timeout for sc in scenarios)
     res = run_guest(live, script, all_disks, name=boot_name, firmware=live_firmware,
                     timeout=timeout, files=files,
-                    payload=payload.dir, append=" ".join(a for a in appends if a))
+                    payload=payload.dir, append=" ".join(a for a in appends if a), shares=list(shares))
     for sc in scenarios:
         timer.add("boot", sc.name, (res.boot_seconds or 0) / len(scenarios))
         out = res.job_dir / "out"
@@ -187,6 +225,7 @@ def install(live: LiveEnv, payload: Payload, scenarios: list[Scenario], pubkey: 
         sc.results["serial_log"] = res.serial_log
         _record_phases(sc, timer)
         sc.results["after"] = hash_disks([d for d in sc.results["disks"] if not d.selected])
+        sc.results["kept_after"] = _kept_partitions(sc)
 
 
 def _record_phases(sc: Scenario, timer: Timer) -> None:
@@ -211,6 +250,9 @@ def verify_install(sc: Scenario, key: Path, timer: Timer) -> dict:
     changed = [p for p, h in r["before"].items() if r["after"].get(p) != h]
     if changed:
         raise AssertionError(f"{sc.name}: disks not selected were modified: {changed}")
+    if r["kept_before"] != r["kept_after"]:
+        raise AssertionError(f"{sc.name}: an existing partition the plan keeps was modified: "
+                             f"{r['kept_before']} -> {r['kept_after']}")
     boot = [d for d in r["disks"] if d.selected]
     return verify.boot_and_check(f"{sc.name}-installed", sc.workdir / "boot", boot, sc.firmware,
-                                 sc.expected, key, timer=timer, scenario=sc.name)
+                                 sc.expected, key, timer=timer, scenario=sc.name, unlock=sc.unlock)

@@ -9,24 +9,30 @@ class CheckFailed(AssertionError):
     pass
 
 
-def installed_vm(name: str, workdir: Path, disks: list[Disk], firmware: str) -> VM:
+# What the installed system's initramfs prints when it asks for a LUKS passphrase.
+UNLOCK_PROMPT = "Please unlock disk"
+
+
+def installed_vm(name: str, workdir: Path, disks: list[Disk], firmware: str, unlock: str = "") -> VM:
     """The installed disks booted by firmware alone (no -kernel): OVMF with a
-    fresh VARS copy for 'uefi', SeaBIOS for 'bios'. The first disk boots."""
+    fresh VARS copy for 'uefi', SeaBIOS for 'bios'. The first disk boots. With `unlock`,
+    the passphrase is typed on the serial console when the initramfs asks for it."""
     if firmware not in ("uefi", "bios"):
         raise ValueError("an installed system boots under 'uefi' or 'bios'")
     boot = [Disk(d.path, bus=d.bus, serial=d.serial, bootindex=0 if i == 0 else None)
             for i, d in enumerate(disks)]
     port = free_port()
-    vm = VM(name=name, workdir=workdir, disks=boot, firmware=firmware, forwards={22: port})
+    vm = VM(name=name, workdir=workdir, disks=boot, firmware=firmware, forwards={22: port},
+            answers={UNLOCK_PROMPT: unlock} if unlock else {})
     vm.ssh_port = port
     return vm
 
 
 def boot_and_check(name: str, workdir: Path, disks: list[Disk], firmware: str, expected: dict,
-                   key: Path, timeout=420, timer=None, scenario=None) -> dict:
+                   key: Path, timeout=420, timer=None, scenario=None, unlock: str = "") -> dict:
     """Boot, wait for sshd, gather facts in one session, run the checks, power off.
     Raises CheckFailed with the problems and the guest's serial-log excerpt."""
-    vm = installed_vm(name, workdir, disks, firmware)
+    vm = installed_vm(name, workdir, disks, firmware, unlock)
     scenario = scenario or name
     with vm:
         try:

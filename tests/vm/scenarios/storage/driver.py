@@ -10,7 +10,6 @@ case: a failure injected in the middle of apply (then a clean rerun), and a plai
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -61,14 +60,6 @@ def leftovers(disks: list[str]) -> dict:
         "md": [h for h in stacked if h.startswith("md")],
         "swaps": [line.split()[0] for line in open("/proc/swaps").read().splitlines()[1:]],
     }
-
-
-def ensure_kpartx() -> None:
-    """blivet requires kpartx for every device-mapper device (LVM, LUKS). A live environment
-    built before kpartx joined its package list gets the host's Debian 12 binary (same release)."""
-    if shutil.which("kpartx") is None and os.path.exists("kpartx"):
-        shutil.copy("kpartx", "/usr/local/sbin/kpartx")
-        os.chmod("/usr/local/sbin/kpartx", 0o755)
 
 
 class Boom(RuntimeError):
@@ -194,7 +185,6 @@ def main() -> int:
     cases = json.load(open(sys.argv[1]))
     logging.basicConfig(filename=os.path.join(os.path.dirname(sys.argv[2]), "blivet.log"), level=logging.DEBUG,
                         format="%(relativeCreated)9.0f %(name)s %(levelname)s %(message)s")
-    ensure_kpartx()
     product = load_product()
     results = {"import_seconds": IMPORT_SECONDS, "cases": []}
     for case in cases:
