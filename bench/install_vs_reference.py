@@ -37,7 +37,7 @@ zerombr
 clearpart --all --initlabel
 {esp}part /boot --fstype=ext4 --size=1024
 part / --fstype=ext4 --size=2048 --grow
-bootloader --append="console=ttyS0,115200" --timeout=0
+bootloader --append="console=ttyS0,115200 norandmaps" --timeout=0
 poweroff
 """
 

@@ -1,15 +1,20 @@
 """How long a storage preview takes (what the TUI pays to show a layout): cold import vs planning.
 
 Prints, for a fresh interpreter: the import of installer.storage (blivet, libblockdev through gi),
-then the first and a repeated preview on each recorded profile. No root needed.
-    .venv/bin/python bench/storage_preview.py
+then the first and a repeated preview on each recorded profile; then what the dry run
+`azl-install plan kickstarts/minimal.ks --machine tests/profiles/nvme-uefi.json` costs end to end,
+next to its floor measured in the same run (a bare interpreter; one importing installer.storage). No root needed.
+    .venv/bin/python bench/storage_preview.py [--runs N]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +45,33 @@ print(json.dumps(out))
 """
 
 
+PLAN_ARGV = ["-m", "installer", "plan", "kickstarts/minimal.ks", "--machine", "tests/profiles/nvme-uefi.json"]
+FLOORS = {"bare interpreter": ["-c", "pass"],
+          "import installer.storage": ["-c", "import installer.storage, blivet.blivet"]}
+
+
+def wall_times(argv: list[str], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def end_to_end(runs: int) -> None:
+    plan = wall_times(PLAN_ARGV, runs)
+    floors = {name: statistics.median(wall_times(argv, runs)) for name, argv in FLOORS.items()}
+    plan_s = statistics.median(plan)
+    print(f"azl-install plan minimal.ks --machine nvme-uefi, end to end (median of {runs}): {plan_s:.2f} s")
+    for name, floor in floors.items():
+        print(f"  baseline {name:26} {floor:.2f} s   plan / baseline {plan_s / floor:.2f}")
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="end-to-end runs of each command")
+    args = parser.parse_args()
     proc = subprocess.run([sys.executable, "-c", CHILD, *PROFILES], cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         print(proc.stderr, file=sys.stderr)
@@ -52,6 +83,7 @@ def main() -> int:
         print(f"{name:28} {r['disks']:5d} {r['actions']:7d} {r['first']:6.2f}s {r['warm']:6.2f}s")
     worst = max(r["first"] for r in data["profiles"].values())
     print(f"slowest first preview / cold import: {worst / data['import']:.2f}")
+    end_to_end(max(args.runs, 1))
     return 0
 
 

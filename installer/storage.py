@@ -10,16 +10,19 @@ that apply executes.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import blivet
 from blivet import deviceaction
+from blivet import udev as blivet_udev
 from blivet.callbacks import callbacks as blivet_callbacks
 from blivet.devices import DiskFile, LUKSDevice, PartitionDevice
 from blivet.errors import StorageError
@@ -665,12 +668,12 @@ class PreviewUnavailable(PlanError):
         super().__init__([Diagnostic(message, None, field="machine")])
 
 
-def _image_dir(machine: Machine) -> str:
-    """A temporary directory whose filesystem holds sparse files as large as the largest disk.
+def _image_dir(disks: list[Disk]) -> str:
+    """A temporary directory whose filesystem holds sparse files as large as the largest of `disks`.
 
     ext4 caps files at 16 TiB; tmpfs does not. Directories under /dev are unusable: blivet derives
     partition names from paths and strips a leading /dev/."""
-    largest = max((d.size for d in machine.disks), default=0)
+    largest = max((d.size for d in disks), default=0)
     candidates = [None, os.environ.get("XDG_RUNTIME_DIR"), f"/run/user/{os.getuid()}", "/var/tmp"]
     for base in candidates:
         if base is not None and not os.path.isdir(base):
@@ -692,20 +695,48 @@ def _image_path(directory: str, disk: Disk) -> str:
     return os.path.join(directory, disk.name.replace("/", "!"))
 
 
-def _make_sparse_disk(directory: str, disk: Disk) -> str:
-    path = _image_path(directory, disk)
-    with open(path, "wb") as fh:
-        fh.truncate(disk.size)
-    if disk.ptable and disk.partitions:
-        proc = subprocess.run(["sfdisk", "--no-reread", "--no-tell-kernel", "-q", path],
-                              input=_sfdisk_script(disk, path), capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"sfdisk could not recreate the partitions of {disk.name}: {proc.stderr.strip()}")
-    elif disk.ptable:
-        proc = subprocess.run(["sfdisk", "-q", path], input=_sfdisk_script(disk, path), capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"sfdisk could not write a partition table on {disk.name}: {proc.stderr.strip()}")
-    return path
+_SFDISK_AT_ONCE = 16  # sfdisk runs overlapping, each holding a pipe open
+
+
+def _make_sparse_disks(directory: str, disks: list[Disk]) -> dict[str, str]:
+    """A sparse image per disk, with its partition table (if any) written by sfdisk; the sfdisk runs overlap."""
+    paths: dict[str, str] = {}
+    running: list[tuple[Disk, subprocess.Popen[str]]] = []
+
+    def finish(disk: Disk, proc: subprocess.Popen[str]) -> None:
+        with proc.stderr:
+            err = proc.stderr.read()
+        if proc.wait() != 0:
+            what = "recreate the partitions of" if disk.partitions else "write a partition table on"
+            raise RuntimeError(f"sfdisk could not {what} {disk.name}: {err.strip()}")
+
+    try:
+        for disk in disks:
+            path = paths[disk.name] = _image_path(directory, disk)
+            with open(path, "wb") as fh:
+                fh.truncate(disk.size)
+            if not disk.ptable:
+                continue
+            if len(running) >= _SFDISK_AT_ONCE:
+                finish(*running.pop(0))
+            argv = ["sfdisk", "--no-reread", "--no-tell-kernel", "-q", path] if disk.partitions \
+                else ["sfdisk", "-q", path]
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    text=True)
+            running.append((disk, proc))
+            try:
+                with proc.stdin:  # a script of a few hundred bytes: the pipe takes it without blocking
+                    proc.stdin.write(_sfdisk_script(disk, path))
+            except BrokenPipeError:
+                pass  # sfdisk stopped early: finish() reports what it said
+        while running:
+            finish(*running.pop(0))
+    finally:
+        for _, proc in running:
+            proc.kill()
+            proc.wait()
+            proc.stderr.close()
+    return paths
 
 
 def _existing_format(p: Any, machine_part: Any, path: str) -> Any:
@@ -723,9 +754,9 @@ def _existing_format(p: Any, machine_part: Any, path: str) -> Any:
 def _populate_from_files(b: Any, machine: Machine, disks: list[Disk], directory: str) -> dict[str, Any]:
     """DiskFile devices shaped like the machine's disks; existing partitions recreated with sfdisk."""
     devices: dict[str, Any] = {}
+    paths = _make_sparse_disks(directory, disks)
     for disk in disks:
-        path = _make_sparse_disk(directory, disk)
-        dev = DiskFile(path)
+        dev = DiskFile(paths[disk.name])
         b.devicetree._add_device(dev)  # public in practice: blivet's own tests add DiskFiles this way (3.7-3.14)
         if disk.ptable:
             dev.format = get_format("disklabel", device=dev.path, exists=True)
@@ -775,14 +806,13 @@ def _describe_device(dev: Any, devroot: str) -> str:
 
 
 def _tree(b: Any, disks: dict[str, Any], devroot: str) -> list[dict[str, Any]]:
-    seen: set[int] = set()
+    described: dict[int, str] = {}  # a VG over many PVs appears under each: its size is costly to recompute
 
     def node(dev: Any) -> dict[str, Any]:
-        entry: dict[str, Any] = {"name": dev.name, "type": dev.type, "text": _describe_device(dev, devroot)}
-        if dev.id in seen:
-            entry["text"] += " (see above)"
-            return entry
-        seen.add(dev.id)
+        if dev.id in described:
+            return {"name": dev.name, "type": dev.type, "text": described[dev.id] + " (see above)"}
+        text = described[dev.id] = _describe_device(dev, devroot)
+        entry: dict[str, Any] = {"name": dev.name, "type": dev.type, "text": text}
         kids = sorted(dev.children, key=lambda c: (getattr(c, "parted_partition", None) and
                                                      c.parted_partition.geometry.start) or 0)
         entry["children"] = [node(c) for c in kids]
@@ -849,6 +879,18 @@ def _changed_disks(actions: list[Any]) -> list[str]:
     return sorted(names)
 
 
+def _no_udev_settle(quiet: bool = False) -> None:
+    return None
+
+
+def _capture_output_without_lsblk(original: Callable[..., str]) -> Callable[..., str]:
+    def capture_output(argv: list[str], *args: Any, **kwargs: Any) -> str:
+        if argv and argv[0] == "lsblk":
+            raise OSError("the host's lsblk says nothing about the machine being planned")
+        return original(argv, *args, **kwargs)
+    return capture_output
+
+
 @contextlib.contextmanager
 def host_tools_not_required() -> Any:
     """Shim keeping the host out of a preview, which plans for another machine (blivet 3.7-3.14):
@@ -858,6 +900,7 @@ def host_tools_not_required() -> Any:
       running the preview may not (a container has no btrfs module): the check is skipped;
     - blivet's device names include the host's LVs (static_data.lvs_info, from `lvs`, which also
       needs root): the preview sees an empty LV list, and blivet reads LVM afresh afterwards.
+      Blivet() drops that list: enter this after creating it.
     apply uses neither."""
     cls = deviceaction.DeviceAction
     original = cls.__dict__.get("_check_device_dependencies")
@@ -873,6 +916,30 @@ def host_tools_not_required() -> Any:
         lvs_info._lvs_cache = saved_lvs
 
 
+@contextlib.contextmanager
+def image_files_not_udev() -> Any:
+    """Shim sparing a preview on image files the host's block-device bookkeeping (blivet 3.7-3.14):
+
+    - blivet waits for udev (`udevadm settle`: a process each time, a 1 s sleep in a chroot) whenever
+      it reads or makes a partition table; udev never sees image files: blivet.udev.settle does nothing;
+    - Blivet() logs the host's `lsblk`, which says nothing about the machine planned for: that call
+      (blivet.blivet.capture_output) fails, which Blivet() tolerates.
+    apply uses neither."""
+    original_settle = blivet_udev.settle
+    blivet_udev.settle = _no_udev_settle
+    blivet_module = importlib.import_module("blivet.blivet")
+    original_capture = blivet_module.capture_output
+    blivet_module.capture_output = _capture_output_without_lsblk(original_capture)
+    try:
+        yield
+    finally:
+        blivet_udev.settle = original_settle
+        blivet_module.capture_output = original_capture
+
+
+_PREVIEW_LOCK = threading.Lock()  # the shims above patch blivet for the process: one preview at a time
+
+
 def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None = None) -> StoragePreview:
     """The actions, device tree and fstab/crypttab apply would produce, computed by blivet on sparse files."""
     started = time.monotonic()
@@ -880,25 +947,26 @@ def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None
     chosen, diags = resolve_disks(plan, machine)
     if diags:
         raise PlanError(diags)
-    directory = _image_dir(machine)
+    directory = _image_dir(chosen)
     try:
-        b = blivet.Blivet()
-        disks = _populate_from_files(b, machine, chosen, directory)
-        with host_tools_not_required():
-            _Layout(b, plan, machine, product, disks, for_apply=False).schedule()
-        # the order ActionList.process() executes in (prune + sort; process itself needs device-mapper)
-        b.devicetree.actions.prune()
-        b.devicetree.actions.sort()
-        actions = list(b.devicetree.actions.find())
-        fstab, crypttab = _fstab_entries(b, lambda dev: f"<{_describe_new(dev)}>")
-        return StoragePreview(
-            actions=[_describe_action(a) for a in actions],
-            tree=_tree(b, disks, directory),
-            fstab=render_fstab(fstab),
-            crypttab=render_crypttab(crypttab),
-            changed_disks=_changed_disks(actions),
-            seconds=time.monotonic() - started,
-        )
+        with _PREVIEW_LOCK, image_files_not_udev():
+            b = blivet.Blivet()
+            disks = _populate_from_files(b, machine, chosen, directory)
+            with host_tools_not_required():
+                _Layout(b, plan, machine, product, disks, for_apply=False).schedule()
+            # the order ActionList.process() executes in (prune + sort; process itself needs device-mapper)
+            b.devicetree.actions.prune()
+            b.devicetree.actions.sort()
+            actions = list(b.devicetree.actions.find())
+            fstab, crypttab = _fstab_entries(b, lambda dev: f"<{_describe_new(dev)}>")
+            return StoragePreview(
+                actions=[_describe_action(a) for a in actions],
+                tree=_tree(b, disks, directory),
+                fstab=render_fstab(fstab),
+                crypttab=render_crypttab(crypttab),
+                changed_disks=_changed_disks(actions),
+                seconds=time.monotonic() - started,
+            )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

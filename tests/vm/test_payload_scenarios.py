@@ -38,7 +38,7 @@ sshkey --username=root "{{pubkey}}"
 selinux --permissive
 zerombr
 clearpart --all --initlabel
-bootloader --append="console=ttyS0,115200"
+bootloader --append="console=ttyS0,115200 norandmaps"
 poweroff
 """
 LUKS_PASSPHRASE = "azl-test-luks-passphrase"

@@ -31,7 +31,7 @@ sshkey --username=root "{pubkey}"
 selinux --permissive
 liveimg --url=file:///run/azl/payload/testos.tar.zst
 ignoredisk --only-use=disk/by-id/virtio-tui-os
-bootloader --append="console=ttyS0,115200"
+bootloader --append="console=ttyS0,115200 norandmaps"
 poweroff
 """
 

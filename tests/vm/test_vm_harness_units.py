@@ -54,3 +54,17 @@ def test_qemu_command_line(tmp_path):
     assert "OVMF_CODE_4M.fd" in cmd and str(tmp_path / "OVMF_VARS.fd") in cmd
     with pytest.raises(ValueError):
         Disk(tmp_path / "x.img", bus="floppy")
+
+
+def test_console_prompts_are_answered_and_lines_logged(tmp_path, monkeypatch):
+    """The serial reader answers a prompt that has no newline yet (a LUKS passphrase prompt)
+    and still logs every line; here the 'guest' is a shell reading its stdin."""
+    guest = ("printf 'boot line 1\\nPlease unlock disk luks-1234: '; read answer; "
+             "echo \"got [$answer]\"; printf 'tail without newline'")
+    vm = VM(name="t", workdir=tmp_path, disks=[], answers={"Please unlock disk": "s3cret"})
+    monkeypatch.setattr(vm, "command", lambda serial="stdio": ["sh", "-c", guest])
+    with vm:
+        assert vm.wait_exit(30) == 0
+    log = vm.serial_log.read_text()
+    assert "boot line 1" in log and "got [s3cret]" in log and "tail without newline" in log
+    assert vm.wait_for("got [s3cret]", 1) >= 0

@@ -194,7 +194,7 @@ class VM:
     def _answer(self, chunk: bytes, pending: dict[str, str], seen: bytearray) -> None:
         seen += chunk
         for prompt in [p for p in pending if p.encode() in seen]:
-            self.send(pending.pop(prompt) + "\r")
+            self.send(pending.pop(prompt) + "\n")
         del seen[:-256]
 
     def _read_serial(self):

@@ -65,7 +65,7 @@ cat > "$t/etc/default/grub" <<GRUB
 GRUB_DEFAULT=0
 GRUB_TIMEOUT=0
 GRUB_DISTRIBUTOR=azl-test
-GRUB_CMDLINE_LINUX="console=ttyS0,115200"
+GRUB_CMDLINE_LINUX="console=ttyS0,115200 norandmaps"
 GRUB_CMDLINE_LINUX_DEFAULT=""
 GRUB_TERMINAL="serial console"
 GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
