@@ -55,15 +55,42 @@ def run_engine(plan, machine, product, *, target: str, events: Callable[[Any], N
                       log_dir=log_dir, power_action=False)
 
 
-def watch_disks(on_change: Callable[[str, str], None], stop: threading.Event) -> None:
-    """Call on_change(action, device) for block disks added or removed, until stop is set."""
+def open_disk_monitor():
+    """A started pyudev monitor for whole block disks, as udevd announces them (after its rules ran)."""
     import pyudev
 
-    context = pyudev.Context()
-    monitor = pyudev.Monitor.from_netlink(context)
+    monitor = pyudev.Monitor.from_netlink(pyudev.Context())
     monitor.filter_by(subsystem="block", device_type="disk")
     monitor.start()
+    return monitor
+
+
+def disk_change(device) -> tuple[str, str] | None:
+    """(action, device node) when a uevent can change the probe's list of disks, else None.
+
+    Loop, ram, zram, md, dm and nbd devices are never listed as disks; their events
+    (the live system's squashfs loop, LUKS/LVM mappings) must not cause re-probes.
+    """
+    from installer.probe_disks import NOT_DISK_PREFIXES
+
+    if device.action not in ("add", "remove", "change"):
+        return None
+    if device.sys_name.startswith(NOT_DISK_PREFIXES):
+        return None
+    return device.action, device.device_node or f"/dev/{device.sys_name}"
+
+
+def watch_disks(on_change: Callable[[str, str], None], stop: threading.Event,
+                started: threading.Event | None = None) -> None:
+    """Call on_change(action, device node) for disks added, removed or changed, until stop is set.
+
+    started is set once the monitor listens: events before that are not seen.
+    """
+    monitor = open_disk_monitor()
+    if started is not None:
+        started.set()
     while not stop.is_set():
         device = monitor.poll(timeout=0.5)
-        if device is not None and device.action in ("add", "remove", "change"):
-            on_change(device.action, device.device_node or device.sys_name)
+        change = disk_change(device) if device is not None else None
+        if change is not None:
+            on_change(*change)

@@ -38,6 +38,23 @@ def spoke_for(key: str):
     return cls()
 
 
+STATUS_CLASSES = {"error": "-error", "ok": "-ok"}
+
+
+def area_options(statuses) -> list[Option]:
+    options = []
+    for n, s in enumerate(statuses, 1):
+        prompt = Text(no_wrap=True, overflow="crop")
+        style = "bold red" if s.state == "missing" else ("bold" if s.state == "done" else "")
+        prompt.append(f"{n}) ")
+        prompt.append(s.mark, style=style)
+        prompt.append(f" {s.title}\n")
+        summary = s.summary if len(s.summary) <= 70 else s.summary[:67] + "..."
+        prompt.append(f"       {summary}", style="dim" if s.state != "missing" else "red")
+        options.append(Option(prompt, id=s.key))
+    return options
+
+
 class HubScreen(Screen):
     BINDINGS = [
         Binding("f10", "begin", "Begin install"),
@@ -46,28 +63,47 @@ class HubScreen(Screen):
     ] + [Binding(str(n), f"open_number({n})", show=False) for n in range(1, 8)]
 
     def compose(self) -> ComposeResult:
+        # Built with its content so the first paint needs no restyling.
+        self.statuses = self.app.statuses()
+        message, kind = self.status_message(self.statuses)
         yield TitleBar("Installation summary")
         with Vertical(classes="body"):
             yield Label("Choose an item with Up/Down and Enter (or its number). [!] must be completed.",
                         classes="hint", markup=False)
-            yield OptionList(id="areas")
+            yield OptionList(*area_options(self.statuses), id="areas")
             with Horizontal(classes="buttons"):
-                yield Button("Begin installation", id="begin", classes="-primary")
+                yield Button("Begin installation", id="begin", classes="-primary",
+                             disabled=not self.can_begin(self.statuses))
                 yield Button("Save kickstart", id="save-ks")
                 yield Button("Quit", id="quit")
-        yield StatusLine(id="status")
+        yield StatusLine(Text(message), id="status", classes=STATUS_CLASSES.get(kind, ""))
         yield Footer()
 
     def on_mount(self) -> None:
-        self.refresh_status()
         areas = self.query_one("#areas", OptionList)
+        areas.highlighted = 0
         areas.focus()
         for msg in self.app.ks_messages:
             self.app.notify(msg, severity="warning", timeout=10)
         self.call_after_refresh(self.app.first_paint)
 
     def on_screen_resume(self) -> None:
-        self.refresh_status()
+        if getattr(self, "_resumed_before", False):  # the first resume is the first show: composed fresh
+            self.refresh_status()
+        self._resumed_before = True
+
+    def can_begin(self, statuses) -> bool:
+        return ready(statuses) and self.app.machine is not None
+
+    def status_message(self, statuses) -> tuple[str, str]:
+        if self.app.machine is None:
+            return "Probing disks and network interfaces...", "info"
+        if not self.can_begin(statuses):
+            todo = ", ".join(s.title for s in statuses if s.state == "missing")
+            return f"Before installing, complete: {todo}", "error"
+        if self.app.validation_error:
+            return self.app.validation_error, "info"
+        return "Ready to install. Review the summary with Begin installation (F10).", "ok"
 
     def refresh_status(self) -> None:
         statuses = self.app.statuses()
@@ -75,28 +111,10 @@ class HubScreen(Screen):
         areas = self.query_one("#areas", OptionList)
         highlighted = areas.highlighted
         areas.clear_options()
-        for n, s in enumerate(statuses, 1):
-            prompt = Text(no_wrap=True, overflow="crop")
-            style = "bold red" if s.state == "missing" else ("bold" if s.state == "done" else "")
-            prompt.append(f"{n}) ")
-            prompt.append(s.mark, style=style)
-            prompt.append(f" {s.title}\n")
-            summary = s.summary if len(s.summary) <= 70 else s.summary[:67] + "..."
-            prompt.append(f"       {summary}", style="dim" if s.state != "missing" else "red")
-            areas.add_option(Option(prompt, id=s.key))
+        areas.add_options(area_options(statuses))
         areas.highlighted = highlighted if highlighted is not None else 0
-        ok = ready(statuses) and self.app.machine is not None
-        self.query_one("#begin", Button).disabled = not ok
-        status = self.query_one(StatusLine)
-        if self.app.machine is None:
-            status.show("Probing disks and network interfaces...")
-        elif not ok:
-            todo = ", ".join(s.title for s in statuses if s.state == "missing")
-            status.show(f"Before installing, complete: {todo}", "error")
-        elif self.app.validation_error:
-            status.show(self.app.validation_error)
-        else:
-            status.show("Ready to install. Review the summary with Begin installation (F10).", "ok")
+        self.query_one("#begin", Button).disabled = not self.can_begin(statuses)
+        self.query_one(StatusLine).show(*self.status_message(statuses))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.open_area(event.option.id)

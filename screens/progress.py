@@ -67,6 +67,7 @@ class ProgressScreen(Screen):
         self.finished = False
         self.set_interval(1.0, self.tick)
         if not getattr(self, "no_engine", False):
+            self.app.stop_watching_disks()
             self.run_install()
 
     def tick(self) -> None:

@@ -4,6 +4,7 @@ after looking at the change; the pictures live in tests/tui/__snapshots__."""
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from tests.tui.catalog import SCREENS
 from tests.tui.driver import make_app
@@ -17,6 +18,9 @@ def test_screen_snapshot(name, snap_compare, tmp_path):
     async def run_before(pilot):
         await pilot.pause()
         await navigate(pilot)
+        # A blinking cursor would be on or off depending on how long the machine took.
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
