@@ -38,6 +38,9 @@ from installer.events import EventSink, Log, Progress, discard
 from installer.machine import Disk, Machine, human_size
 from installer.plan import Encryption, InstallPlan, Origin
 from installer.product import Product, load_product
+from installer.storage_boot import (boot_device, boot_loader_disks, boot_mirror_members, boot_mirrors,
+                                    has_platform_partition, is_platform_request, mirror_disks, platform_format,
+                                    spare_esps)
 from installer.storage_fstab import CrypttabEntry, FstabEntry, fstab_entry, render_crypttab, render_fstab
 from installer.storage_layout import (LayoutRequest, autopart_requests, boot_request, minimum_mib, platform_requests,
                                       recommended_swap_mib)
@@ -68,6 +71,8 @@ class StoragePreview:
     crypttab: str
     changed_disks: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    boot_disks: list[str] = field(default_factory=list)  # /dev/... of the disks that get GRUB
+    spare_esps: list[str] = field(default_factory=list)  # /dev/... of the ESPs the bootloader copies /boot/efi to
 
     def tree_text(self) -> str:
         lines: list[str] = []
@@ -100,6 +105,7 @@ class MountedTarget:
     kernel_args: list[str]  # rd.luks.uuid=, rd.lvm.lv=, rd.md.uuid= the boot loader needs for /
     root_device: str
     boot_disks: list[str] = field(default_factory=list)
+    spare_esps: list[str] = field(default_factory=list)  # unmounted ESPs on the other disks of a RAID1 /boot
     seconds: dict[str, float] = field(default_factory=dict)  # reset, plan, execute, mount
     blivet: Any = field(default=None, repr=False)
 
@@ -219,6 +225,7 @@ class _Layout:
         self.members: dict[str, Any] = {}  # pv.X / raid.X / btrfs.X -> blivet device
         self.disklabel = self.st.clearpart.disklabel or product.storage.get("disklabel", "gpt")
         self._boot: Any = None
+        self.platform_parts: list[tuple[str, int, Any]] = []  # (biosboot|efi, MiB, disk or None: blivet picks)
 
     # -- clearing
     def clear(self) -> None:
@@ -293,6 +300,11 @@ class _Layout:
                     return disk
         return usable[0]
 
+    @property
+    def planned_boot(self) -> Any:
+        """The disk the firmware partitions of reqpart/autopart went on (None before scheduling)."""
+        return self._boot
+
     def boot_label(self, boot: Any) -> str:
         return boot.format.label_type if boot.format.type == "disklabel" else self.disklabel
 
@@ -336,6 +348,7 @@ class _Layout:
         else:
             self._custom()
         self._check_root()
+        self._check_boot_mirror()
 
     def _check_space(self, needed_mib: int, origin: Origin | None) -> None:
         usable = self.usable_disks()
@@ -433,11 +446,23 @@ class _Layout:
             raise _error(f"cannot create logical volume {name}: {exc}", origin) from exc
 
     # -- explicit part / volgroup / logvol / raid / btrfs
+    def _mirror_disks_requested(self) -> list[Any]:
+        """The disks that the RAID1 members under /boot (or /) are pinned to with --ondisk."""
+        found: list[Any] = []
+        for req in boot_mirror_members(self.st):
+            disk = self.machine.disk(req.ondisk) if req.ondisk else None
+            if disk is not None and disk.name in self.disks and self.disks[disk.name] not in found:
+                found.append(self.disks[disk.name])
+        return found if len(found) > 1 else []
+
     def _custom(self) -> None:
         st = self.st
         sp = self.product.storage
+        mirror = self._mirror_disks_requested()
         boot = self.boot_disk(int(sp.get("esp_size_mib", 600)) + int(sp.get("boot_size_mib", 1024))) \
             if (st.partitions or st.reqpart) else None
+        if mirror and not self.plan.bootloader.boot_drive:
+            boot = mirror[0]  # the firmware partitions reqpart asks for go on a disk of the mirror
         self._boot = boot
         needed = 0
         first_origin = st.origins.get("reqpart") or (st.partitions[0].origin if st.partitions else None)
@@ -449,10 +474,19 @@ class _Layout:
                 needed += req.size_mib
                 self._partition(size=_size(req.size_mib, 0), fmt_type=req.fstype, parents=[boot],
                                 mountpoint=req.mountpoint, weight=req.weight, origin=st.origin_of("reqpart"))
+                if req.role == "platform":
+                    self.platform_parts.append((req.fstype, req.size_mib, boot))
         member_parts: dict[str, Any] = {}
+        esp_mountpoint = sp.get("esp_mountpoint", "/boot/efi")
         for req in st.partitions:
             mp = req.mountpoint
-            parents = [self.disks[self.machine.disk(req.ondisk).name]] if req.ondisk else self.usable_disks()
+            platform = is_platform_request(req, esp_mountpoint)
+            if req.ondisk:
+                parents = [self.disks[self.machine.disk(req.ondisk).name]]
+            elif platform and mirror:
+                parents = [boot]  # left to the planner: beside reqpart's, on the first disk of the mirror
+            else:
+                parents = self.usable_disks()
             fmt_args = _fmt_args(req.label, req.fsoptions, req.mkfsoptions)
             mountpoint = None
             weight = 0
@@ -488,6 +522,9 @@ class _Layout:
                 if mp in member_parts:
                     raise _error(f"part: {mp} is defined twice", req.origin)
                 member_parts[mp] = part
+            if platform:
+                self.platform_parts.append((fmt, size_mib, parents[0] if len(parents) == 1 else None))
+        needed += self._spare_platform_partitions(mirror)
         if st.partitions or st.reqpart:
             self._check_space(needed, first_origin)
             opened = self._do_partitioning(needed, first_origin)
@@ -495,6 +532,46 @@ class _Layout:
         self._raids()
         self._volgroups()
         self._btrfs()
+
+    def _spare_platform_partitions(self, mirror: list[Any]) -> int:
+        """A biosboot or ESP like the layout's own on each disk of the mirror still without one, so
+        that either disk boots alone. Returns the MiB added."""
+        added = 0
+        origin = next(iter(r.origin for r in boot_mirrors(self.st)), None)
+        for disk in mirror:
+            label = self.boot_label(disk)
+            fmt = platform_format(self.machine.firmware, label)
+            if fmt is None:
+                continue
+            same = [(size, on) for kind, size, on in self.platform_parts if kind == fmt]
+            if any(on is disk for _, on in same):
+                continue
+            if not same and not self.st.reqpart:
+                continue  # the layout asks for no firmware partition at all: not ours to add
+            default = next(r for r in platform_requests(self.machine.firmware, self.product.storage, label))
+            size_mib = same[0][0] if same else default.size_mib
+            self._partition(size=_size(size_mib, 0), fmt_type=fmt, parents=[disk], weight=default.weight,
+                            origin=origin)
+            self.platform_parts.append((fmt, size_mib, disk))
+            added += size_mib
+        return added
+
+    def _check_boot_mirror(self) -> None:
+        """Each disk of a mirror under /boot (or /) must hold its own firmware partition; it can only
+        be planned when the RAID members say where they go."""
+        if not self.platform_parts and not self.st.reqpart:
+            return
+        for disk in mirror_disks(self.b.devices):
+            fmt = platform_format(self.machine.firmware, self.boot_label(disk))
+            if fmt is not None and not has_platform_partition(disk, fmt):
+                mirrors = boot_mirrors(self.st)
+                loose = [p.mountpoint for p in boot_mirror_members(self.st) if not p.ondisk]
+                what = "EFI system partition" if fmt == "efi" else "biosboot partition"
+                under = boot_device(self.b.devices).format.mountpoint
+                raise _error(f"{disk.name} holds a member of the RAID1 array under {under} but has no {what}, so it "
+                             f"could not boot alone: place {', '.join(loose) or 'the members'} with --ondisk "
+                             f"(one member per disk) so that each disk gets its own {what}",
+                             mirrors[0].origin if mirrors else None)
 
     def _member(self, ref: str, origin: Origin | None, kind: str) -> Any:
         if ref not in self.members:
@@ -953,7 +1030,8 @@ def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None
             b = blivet.Blivet()
             disks = _populate_from_files(b, machine, chosen, directory)
             with host_tools_not_required():
-                _Layout(b, plan, machine, product, disks, for_apply=False).schedule()
+                layout = _Layout(b, plan, machine, product, disks, for_apply=False)
+                layout.schedule()
             # the order ActionList.process() executes in (prune + sort; process itself needs device-mapper)
             b.devicetree.actions.prune()
             b.devicetree.actions.sort()
@@ -966,9 +1044,20 @@ def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None
                 crypttab=render_crypttab(crypttab),
                 changed_disks=_changed_disks(actions),
                 seconds=time.monotonic() - started,
+                boot_disks=[_machine_path(machine, disks, d)
+                            for d in boot_loader_disks(b.devices, layout.planned_boot)],
+                spare_esps=[_machine_path(machine, disks, p) for p in spare_esps(b.devices)],
             )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _machine_path(machine: Machine, disks: dict[str, Any], dev: Any) -> str:
+    """The /dev path on the machine of a preview's disk image or of a partition on it."""
+    for name, disk in disks.items():
+        if dev is disk:
+            return machine.disk(name).path if machine.disk(name) else f"/dev/{name}"
+    return f"/dev/{dev.name}"
 
 
 def _describe_new(dev: Any) -> str:
@@ -1029,7 +1118,8 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
             raise _error(f"disk {d.name} is not visible to blivet", None)
         disks[d.name] = dev
     clock = time.monotonic()
-    _Layout(b, plan, machine, product, disks, for_apply=True).schedule()
+    layout = _Layout(b, plan, machine, product, disks, for_apply=True)
+    layout.schedule()
     b.devicetree.actions.prune()
     total = len(b.devicetree.actions.find())
     seconds["plan"] = time.monotonic() - clock
@@ -1060,21 +1150,14 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
         kernel_args, root_path = _root_kernel_args(b, uuid_of)
         return MountedTarget(root=target_root, mounts=[], api_mounts=[], swaps=[], fstab=render_fstab(fstab),
                              crypttab=render_crypttab(crypttab), actions=done, kernel_args=kernel_args,
-                             root_device=root_path, boot_disks=_boot_disks(b), seconds=seconds, blivet=b)
+                             root_device=root_path,
+                             boot_disks=[d.path for d in boot_loader_disks(b.devices, layout.planned_boot)],
+                             spare_esps=[p.path for p in spare_esps(b.devices)], seconds=seconds, blivet=b)
     except BaseException:
         _deactivate(b)
         raise
     finally:
         blivet_callbacks.action_executed.remove(executed)
-
-
-def _boot_disks(b: Any) -> list[str]:
-    """Whole disks under /boot (or / without /boot): every member of a RAID1 gets the boot loader."""
-    by_mount = {getattr(d.format, "mountpoint", None): d for d in b.devices}
-    dev = by_mount.get("/boot") or by_mount.get("/")
-    if dev is None:
-        return []
-    return sorted({f"/dev/{disk.name}" for disk in dev.disks})
 
 
 def mount_target(target: MountedTarget, events: EventSink = discard) -> MountedTarget:

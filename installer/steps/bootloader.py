@@ -7,8 +7,10 @@ way the target's distribution does them.
 - Debian family: GRUB_CMDLINE_LINUX in /etc/default/grub, update-initramfs,
   grub-install, grub-mkconfig.
 UEFI installs also get the removable-media fallback (EFI/BOOT/BOOTX64.EFI) so the
-disk boots on firmware without a boot entry; BIOS installs put GRUB on every disk
-that holds /boot (each RAID1 member), so either disk boots alone.
+disk boots on firmware without a boot entry. When /boot is on RAID1, either disk boots
+alone: BIOS installs put GRUB on every member disk; UEFI installs copy the mounted
+ESP's EFI tree onto the spare ESP that storage made on each other member disk (and
+give each its own boot entry when efivars are writable).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import shlex
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,8 +200,16 @@ def describe(ctx: InstallContext) -> list[str]:
     elif firmware == "uefi":
         out.append(f"install GRUB for UEFI on the EFI system partition ({ESP}), with the removable-media "
                    "fallback and an EFI boot entry")
+        spares = _known_spare_esps(ctx)
+        if spares:
+            out.append(f"copy {ESP}/EFI (EFI/BOOT fallback and the distribution's directory) to the EFI system "
+                       f"partition{'s' if len(spares) > 1 else ''} {', '.join(spares)}, so that each RAID1 disk "
+                       "boots alone (through its own EFI/BOOT/BOOTX64.EFI and boot entry)")
     else:
-        out.append("install GRUB for BIOS on the disk(s) holding /boot")
+        disks = getattr(ctx.storage, "boot_disks", None)
+        where = ", ".join(disks) if disks else "the disk(s) holding /boot"
+        mirrored = " (each disk of the RAID1 /boot)" if disks and len(disks) > 1 else ""
+        out.append(f"install GRUB for BIOS on {where}{mirrored}")
     extra = " ".join(_split(ctx.product.bootloader.get("append", "")) + _split(boot.append))
     out.append("kernel command line: root=UUID=... " + extra + (" selinux=0 (Fedora family)"
                if ctx.plan.security.selinux == "disabled" else ""))
@@ -233,6 +244,8 @@ def apply(ctx: InstallContext) -> None:
         else:
             _install_bios(ctx, layout)
     _grub_config(ctx, fam)
+    if boot.location != "none" and ctx.machine.firmware == "uefi":
+        _fill_spare_esps(ctx, layout)
 
 
 def _mdadm_conf(ctx: InstallContext, layout: BootLayout, fam: str) -> None:
@@ -309,7 +322,14 @@ def _install_uefi(ctx: InstallContext, layout: BootLayout, fam: str) -> None:
         ctx.run([*common, "--removable"], chroot=True)
         loader = f"{ESP}/EFI/{bootloader_id}/grubx64.efi"
     if _efivars_writable() and not ctx.dry_run:
-        _efi_entry(ctx, layout, loader)
+        if not _have_efibootmgr():
+            ctx.warn("efibootmgr is not in the live environment: no EFI boot entry made; "
+                     "the firmware will start the fallback loader EFI/BOOT/BOOTX64.EFI")
+            return
+        # efibootmgr puts each new entry first in BootOrder: the spares' go in before the mounted ESP's
+        for device in reversed(_known_spare_esps(ctx)):
+            _efi_entry(ctx, _lsblk(ctx, device), loader, device)
+        _efi_entry(ctx, layout.esp, loader)
     else:
         ctx.info("EFI variables are not writable here: no boot entry made; the disk boots through "
                  "EFI/BOOT/BOOTX64.EFI")
@@ -343,21 +363,17 @@ def _fallback_from_packages(ctx: InstallContext, bootloader_id: str) -> None:
              f"(only EFI/{bootloader_id} is present)")
 
 
-def _efi_entry(ctx: InstallContext, layout: BootLayout, loader: str) -> None:
-    if layout.esp is None:
-        ctx.warn(f"cannot find the device of {ESP}: no EFI boot entry made")
+def _efi_entry(ctx: InstallContext, part: Node | None, loader: str, spare: str | None = None) -> None:
+    """A boot entry for the loader on the ESP `part` (the mounted one, or the spare copy on another disk)."""
+    if part is None:
+        ctx.warn(f"cannot find the device of {spare or ESP}: no EFI boot entry made")
         return
-    part = layout.esp
     disk = next((n for n in part.walk() if n.type == "disk"), None)
     number = _partition_number(part.name)
     if disk is None or number is None:
         ctx.warn(f"{part.path} is not a plain disk partition: no EFI boot entry made")
         return
-    if not ctx.dry_run and not _have_efibootmgr():
-        ctx.warn("efibootmgr is not in the live environment: no EFI boot entry made; "
-                 "the firmware will start the fallback loader EFI/BOOT/BOOTX64.EFI")
-        return
-    label = ctx.product.name
+    label = ctx.product.name if spare is None else f"{ctx.product.name} ({os.path.basename(disk.path)})"
     path = "\\" + loader.removeprefix(ESP).lstrip("/").replace("/", "\\")
     ctx.run(["efibootmgr", "--quiet", "--create", "--disk", disk.path, "--part", str(number),
              "--label", label, "--loader", path], check=False)
@@ -372,6 +388,62 @@ def _partition_number(name: str) -> int | None:
         return int(Path(f"/sys/class/block/{name}/partition").read_text().strip())
     except (OSError, ValueError):
         return None
+
+
+def _known_spare_esps(ctx: InstallContext) -> list[str]:
+    """The ESPs storage made on the other disks of a RAID1 /boot (unmounted, not in fstab)."""
+    return list(getattr(ctx.storage, "spare_esps", None) or [])
+
+
+def _fill_spare_esps(ctx: InstallContext, layout: BootLayout) -> None:
+    spares = _known_spare_esps(ctx)
+    if not spares:
+        mirrored = layout.disks(layout.boot) if _on_raid1(layout.boot) else []
+        if len(mirrored) > 1:
+            ctx.warn(f"/boot is on RAID1 over {', '.join(mirrored)} but only the disk holding {ESP} has an EFI "
+                     "system partition: the others cannot boot alone")
+        return
+    source = chroot.resolve(ctx.target, f"{ESP}/EFI")
+    if not source.is_dir():
+        raise StepError(f"{ESP}/EFI is missing after the GRUB installation: nothing to copy to {', '.join(spares)}")
+    scratch = chroot.resolve(ctx.target, "/tmp")
+    scratch.mkdir(parents=True, exist_ok=True)
+    for device in spares:
+        where = tempfile.mkdtemp(prefix="azl-esp-", dir=scratch)
+        try:
+            ctx.run(["mount", "-t", "vfat", device, where])
+            try:
+                copied = copy_efi_tree(source, Path(where) / "EFI")
+            finally:
+                ctx.run(["umount", where])
+        finally:
+            _remove_empty_dir(where)
+        ctx.info(f"copied {ESP}/EFI ({copied} files) to {device}: that disk boots through its own "
+                 "EFI/BOOT/BOOTX64.EFI")
+
+
+def _on_raid1(node: Node | None) -> bool:
+    return node is not None and any(n.type == "raid1" for n in node.walk())
+
+
+def copy_efi_tree(source: Path, dest: Path) -> int:
+    """Copy the files under source to dest (content only: FAT keeps no owners or modes). Returns the count."""
+    count = 0
+    for top, dirs, files in os.walk(source):
+        here = dest / os.path.relpath(top, source)
+        here.mkdir(parents=True, exist_ok=True)
+        dirs.sort()
+        for name in sorted(files):
+            shutil.copyfile(os.path.join(top, name), here / name)
+            count += 1
+    return count
+
+
+def _remove_empty_dir(path: str) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass  # still mounted or not empty: never delete what may be an ESP's content; unmount_all catches a mount
 
 
 def _install_bios(ctx: InstallContext, layout: BootLayout) -> None:

@@ -15,6 +15,7 @@ The repository is the harness's 9p share "repo" (/run/azl/repo in the guest).
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -187,6 +188,9 @@ def test_liveimg_squashfs_with_checksum_boots(payload_runs):
     facts = facts_of(payload_runs, "pay-squash")
     extra = facts["extra"]
     # storage scenario 4: /boot and / are RAID1 arrays with a member on each disk
-    assert extra["mdstat"].count("raid1") == 2 and extra["mdstat"].count("[UU]") == 2, extra["mdstat"]
+    arrays = re.findall(r"^md\d+ : active raid1 (\S+) (\S+)$", extra["mdstat"], re.M)
+    assert len(arrays) == 2 and extra["mdstat"].count("[UU]") == 2, extra["mdstat"]
+    for members in arrays:
+        assert {m[:3] for m in members} == {"vda", "vdb"}, extra["mdstat"]
     assert "sha256 of file:///run/azl/payload/testos.squashfs verified" in extra["log"]
     assert "rpmdb.sqlite" not in extra["rpmdb"]
