@@ -924,9 +924,15 @@ def _describe_action(action: Any) -> str:
     return text
 
 
+ESP_MIRROR_OPTIONS = "umask=0077,shortname=winnt,nofail,x-systemd.device-timeout=10s"
+
+
 def _fstab_entries(b: Any, uuid_of: Callable[[Any], str]) -> tuple[list[FstabEntry], list[CrypttabEntry]]:
     fstab: list[FstabEntry] = []
     crypttab: list[CrypttabEntry] = []
+    # With a copy of the ESP on each disk of a mirrored /boot, losing the mounted one's disk
+    # must not stop the boot in emergency mode.
+    mirrored_esp = bool(spare_esps(b.devices))
     for dev in b.devices:
         fmt = dev.format
         mp = getattr(fmt, "mountpoint", None)
@@ -940,6 +946,8 @@ def _fstab_entries(b: Any, uuid_of: Callable[[Any], str]) -> tuple[list[FstabEnt
                 options = options if options and "subvol=" in options else ",".join(x for x in (sub, options) if x)
             else:
                 spec = f"UUID={uuid_of(dev)}"
+            if mp == "/boot/efi" and mirrored_esp and not options:
+                options = ESP_MIRROR_OPTIONS
             fstab.append(fstab_entry(spec, mp, fmt.type, options))
         if dev.type == "luks/dm-crypt":
             backing = dev.slave if hasattr(dev, "slave") else dev.parents[0]

@@ -15,6 +15,8 @@ The repository is the harness's 9p share "repo" (/run/azl/repo in the guest).
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import json
 import re
 from pathlib import Path
 
@@ -128,7 +130,29 @@ def payload_runs(live_env, test_payload, rpm_repo, ssh_key, vm_timer):
     pub = ssh_key.with_suffix(".pub").read_text()
     scenario.install(live_env, test_payload, [dnf, squash], pub, vm_timer, boot_name="payload-live",
                      shares=[Share("repo", rpm_repo.dir, readonly=True)])
-    return {sc.name: (sc, inspect(sc, ssh_key, vm_timer)) for sc in (dnf, squash)}
+    runs = {sc.name: (sc, inspect(sc, ssh_key, vm_timer)) for sc in (dnf, squash)}
+    runs["pay-squash-b"] = (squash, boot_without_first_esp(squash, ssh_key, vm_timer))
+    return runs
+
+
+ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
+
+
+def boot_without_first_esp(sc: Scenario, key: Path, timer) -> dict:
+    """The first disk loses its EFI system partition (FAT and all, as a dead or wiped disk's
+    would be); the RAID1 system must still boot, through the second disk's ESP."""
+    if sc.results.get("rc") != 0:
+        return {"error": f"{sc.name}: not installed"}
+    first = sc.results["disks"][0].path
+    table = json.loads(subprocess.run(["sfdisk", "-J", str(first)], capture_output=True, text=True,
+                                      check=True).stdout)["partitiontable"]
+    esp = next(p for p in table["partitions"] if p["type"].upper() == ESP_TYPE)
+    with open(first, "r+b") as fh:
+        fh.seek(esp["start"] * 512)
+        fh.write(bytes(8 << 20))   # boot sector and both FATs
+    probe = Scenario(name=f"{sc.name}-b", firmware=sc.firmware, disks=sc.disks, expected={"hostname": sc.name},
+                     results=sc.results)
+    return inspect(probe, key, timer)
 
 
 def inspect(sc: Scenario, key: Path, timer) -> dict:
@@ -137,7 +161,7 @@ def inspect(sc: Scenario, key: Path, timer) -> dict:
         return {"error": (f"{sc.name}: install exited with {r.get('rc')}\n"
                           + "\n".join(r.get("output", "").splitlines()[-60:])
                           + f"\n--- serial ({r.get('serial_log')}) ---\n{r.get('serial_tail', '')}")}
-    vm = verify.installed_vm(f"{sc.name}-installed", sc.workdir / "boot", [d for d in r["disks"] if d.selected],
+    vm = verify.installed_vm(f"{sc.name}-installed", sc.workdir / f"boot-{sc.name}", [d for d in r["disks"] if d.selected],
                              sc.firmware, unlock=sc.unlock)
     with vm:
         try:
@@ -154,7 +178,7 @@ def inspect(sc: Scenario, key: Path, timer) -> dict:
             vm.wait_exit(60)
         except Exception:
             pass
-    (sc.workdir / "facts.txt").write_text("".join(f"=== {k}\n{v}" for k, v in facts.items()))
+    (sc.workdir / f"facts-{sc.name}.txt").write_text("".join(f"=== {k}\n{v}" for k, v in facts.items()))
     return facts
 
 
@@ -192,5 +216,14 @@ def test_liveimg_squashfs_with_checksum_boots(payload_runs):
     assert len(arrays) == 2 and extra["mdstat"].count("[UU]") == 2, extra["mdstat"]
     for members in arrays:
         assert {m[:3] for m in members} == {"vda", "vdb"}, extra["mdstat"]
+    # each disk has its own EFI system partition, the second a copy of the first's EFI tree
+    assert facts["blkid"].count("TYPE=vfat") == 2, facts["blkid"]
     assert "sha256 of file:///run/azl/payload/testos.squashfs verified" in extra["log"]
     assert "rpmdb.sqlite" not in extra["rpmdb"]
+
+
+def test_raid1_install_boots_when_the_first_disk_has_lost_its_esp(payload_runs):
+    """With the first disk's ESP destroyed, the firmware boots from the second disk's copy."""
+    facts = facts_of(payload_runs, "pay-squash-b")
+    assert facts["firmware"].strip() == "uefi"
+    assert "md" in facts["findmnt"] and "/boot" in facts["findmnt"]
