@@ -78,7 +78,6 @@ def main() -> int:
     image = payload.build_payload()
     key = ssh.harness_key()
     pub = key.with_suffix(".pub").read_text()
-    scenario.INSTALL_CMD += " --phase-marks --no-power-action"
     timer = timings.Timer()
     totals = {"reference": {}, "installer": {}}
     for n in range(args.rounds):

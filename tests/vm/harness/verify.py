@@ -19,8 +19,9 @@ def installed_vm(name: str, workdir: Path, disks: list[Disk], firmware: str, unl
     the passphrase is typed on the serial console when the initramfs asks for it."""
     if firmware not in ("uefi", "bios"):
         raise ValueError("an installed system boots under 'uefi' or 'bios'")
-    boot = [Disk(d.path, bus=d.bus, serial=d.serial, bootindex=0 if i == 0 else None)
-            for i, d in enumerate(disks)]
+    # Every installed disk is in the firmware's boot order, first to last, as on a real machine:
+    # OVMF does not even connect a disk left out of it once another has a bootindex.
+    boot = [Disk(d.path, bus=d.bus, serial=d.serial, bootindex=i) for i, d in enumerate(disks)]
     port = free_port()
     vm = VM(name=name, workdir=workdir, disks=boot, firmware=firmware, forwards={22: port},
             answers={UNLOCK_PROMPT: unlock} if unlock else {})
