@@ -19,7 +19,6 @@ s5 and s6 together by storage/boot/boot-btrfs-keep (below); s7 writes nothing, s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import subprocess
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.diskhash import hash_range
 from harness.guest import run_guest
 from harness.paths import BUILD, VM_DIR
 from harness.qemu import Disk, sparse_disk
@@ -64,17 +64,7 @@ KEEP_PART = (1 * MiB, 1 * GiB)  # s6: the existing partition (start, size) that 
 
 
 def sha256(path: Path, start: int = 0, length: int | None = None) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        left = length if length is not None else path.stat().st_size - start
-        while left > 0:
-            chunk = fh.read(min(left, 4 * MiB))
-            if not chunk:
-                break
-            h.update(chunk)
-            left -= len(chunk)
-    return h.hexdigest()
+    return hash_range(path, start, path.stat().st_size - start if length is None else length)
 
 
 def _existing_partition(path: Path) -> None:
