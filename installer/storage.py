@@ -927,12 +927,16 @@ def _describe_action(action: Any) -> str:
 ESP_MIRROR_OPTIONS = "umask=0077,shortname=winnt,nofail,x-systemd.device-timeout=10s"
 
 
-def _fstab_entries(b: Any, uuid_of: Callable[[Any], str]) -> tuple[list[FstabEntry], list[CrypttabEntry]]:
+def _fstab_entries(b: Any, uuid_of: Callable[[Any], str],
+                   mirrored_esp: bool | None = None) -> tuple[list[FstabEntry], list[CrypttabEntry]]:
+    """mirrored_esp: spare ESPs exist (found by spare_esps() before the actions ran; after,
+    their formats exist and they no longer look new)."""
     fstab: list[FstabEntry] = []
     crypttab: list[CrypttabEntry] = []
     # With a copy of the ESP on each disk of a mirrored /boot, losing the mounted one's disk
     # must not stop the boot in emergency mode.
-    mirrored_esp = bool(spare_esps(b.devices))
+    if mirrored_esp is None:
+        mirrored_esp = bool(spare_esps(b.devices))
     for dev in b.devices:
         fmt = dev.format
         mp = getattr(fmt, "mountpoint", None)
@@ -1144,6 +1148,7 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
     blivet_callbacks.action_executed.add(executed)
     try:
         events(Progress(step=STEP, done=0, total=total, unit="actions", item="start"))
+        spares = spare_esps(b.devices)
         clock = time.monotonic()
         b.do_it()
         seconds["execute"] = time.monotonic() - clock
@@ -1154,13 +1159,13 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
                 uuids[dev.id] = _blkid_uuid(dev.path)
             return uuids[dev.id]
 
-        fstab, crypttab = _fstab_entries(b, uuid_of)
+        fstab, crypttab = _fstab_entries(b, uuid_of, mirrored_esp=bool(spares))
         kernel_args, root_path = _root_kernel_args(b, uuid_of)
         return MountedTarget(root=target_root, mounts=[], api_mounts=[], swaps=[], fstab=render_fstab(fstab),
                              crypttab=render_crypttab(crypttab), actions=done, kernel_args=kernel_args,
                              root_device=root_path,
                              boot_disks=[d.path for d in boot_loader_disks(b.devices, layout.planned_boot)],
-                             spare_esps=[p.path for p in spare_esps(b.devices)], seconds=seconds, blivet=b)
+                             spare_esps=[p.path for p in spares], seconds=seconds, blivet=b)
     except BaseException:
         _deactivate(b)
         raise
