@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from installer import repos  # noqa: E402
-from installer.defaults import new_plan  # noqa: E402
-from installer.events import discard  # noqa: E402
-from installer.payload_dnf import Dnf, DnfPayload, DnfSetup, host_dbpath_is_private, RPM_DBPATH  # noqa: E402
-from installer.product import PackageSet, load_product  # noqa: E402
+from installer.payload import repos  # noqa: E402
+from installer.model.defaults import new_plan  # noqa: E402
+from installer.model.events import discard  # noqa: E402
+from installer.payload.dnf import Dnf, DnfPayload, DnfSetup, host_dbpath_is_private, RPM_DBPATH  # noqa: E402
+from installer.model.product import PackageSet, load_product  # noqa: E402
 from tests.host import rpmrepo  # noqa: E402
 
 

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from installer.fetch import sha256_file  # noqa: E402
-from installer.payload_liveimg import LiveImageInstaller, detect_format, tar_command  # noqa: E402
-from installer.plan import LiveImage  # noqa: E402
+from installer.payload.liveimg import LiveImageInstaller, detect_format, tar_command  # noqa: E402
+from installer.model.plan import LiveImage  # noqa: E402
 from tests.host import liveimages  # noqa: E402
 
 

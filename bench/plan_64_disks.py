@@ -72,22 +72,25 @@ def _time_preview(storage, preview_storage, plan, machine, product, runs: int):
             print(f"  ({exc}; retrying with TMPDIR=/dev/shm)")
             tempfile.tempdir = "/dev/shm"
             t = time.perf_counter()
-            preview = preview_storage(plan, machine, product)
+            preview = storage.preview_storage(plan, machine, product)
         times.append(time.perf_counter() - t)
     return times, preview
 
 
 def _time_blivet_floor(storage, plan, machine, runs: int) -> list[float]:
     """Images with their partition tables, Blivet() and the disks read: the preview's fixed cost."""
-    import blivet  # the bench may; installer/ imports blivet in storage.py only
+    import blivet  # the bench may; installer/ imports blivet in storage/backend.py only
 
-    chosen, _ = storage.resolve_disks(plan, machine)
+    from installer.storage.backend import image_files_not_udev
+    from installer.storage.plan import resolve_disks
+
+    chosen, _ = resolve_disks(plan, machine)
     times = []
     for _ in range(runs):
         t = time.perf_counter()
         directory = storage._image_dir(chosen)
         try:
-            with storage.image_files_not_udev():
+            with image_files_not_udev():
                 storage._populate_from_files(blivet.Blivet(), machine, chosen, directory)
         finally:
             shutil.rmtree(directory, ignore_errors=True)
@@ -96,8 +99,8 @@ def _time_blivet_floor(storage, plan, machine, runs: int) -> list[float]:
 
 
 def _time_all_disks(storage, machine, product, runs: int) -> tuple[float, int]:
-    from installer.defaults import new_plan
-    from installer.plan import AutoPart
+    from installer.model.defaults import new_plan
+    from installer.model.plan import AutoPart
 
     plan = new_plan()
     plan.storage.autopart = AutoPart()
@@ -117,10 +120,10 @@ def main() -> int:
     args = parser.parse_args()
     runs = max(args.runs, 2)
 
-    from installer.kickstart import parse_kickstart
-    from installer.machine import Machine
-    from installer.product import load_product
-    from installer.validate import validate
+    from installer.kickstart.files import parse_kickstart
+    from installer.model.machine import Machine
+    from installer.model.product import load_product
+    from installer.validate.validator import validate
 
     machine = Machine.load(PROFILE)
     product = load_product()
@@ -143,7 +146,7 @@ def main() -> int:
     preview_s = floor_s = None
     note = ""
     try:
-        from installer import storage
+        from installer.storage import preview as storage
         preview_storage = storage.preview_storage
     except (ImportError, AttributeError) as exc:
         note = f"storage preview not available here: {exc}"

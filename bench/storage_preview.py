@@ -1,9 +1,9 @@
 """How long a storage preview takes (what the TUI pays to show a layout): cold import vs planning.
 
-Prints, for a fresh interpreter: the import of installer.storage (blivet, libblockdev through gi),
+Prints, for a fresh interpreter: the import of installer.storage.preview (blivet, libblockdev through gi),
 then the first and a repeated preview on each recorded profile; then what the dry run
 `azl-install plan kickstarts/minimal.ks --machine tests/profiles/nvme-uefi.json` costs end to end,
-next to its floor measured in the same run (a bare interpreter; one importing installer.storage). No root needed.
+next to its floor measured in the same run (a bare interpreter; one importing installer.storage.preview). No root needed.
     .venv/bin/python bench/storage_preview.py [--runs N]
 """
 
@@ -23,11 +23,11 @@ PROFILES = ["vm-virtio-usb-live", "nvme-uefi", "bios-2sata", "dualboot-windows-l
 CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
-import installer.storage as storage
+from installer.storage.preview import preview_storage
 t1 = time.perf_counter()
-from installer.defaults import new_plan
-from installer.machine import Machine
-from installer.plan import AutoPart
+from installer.model.defaults import new_plan
+from installer.model.machine import Machine
+from installer.model.plan import AutoPart
 out = {"import": t1 - t0, "profiles": {}}
 for name in sys.argv[1:]:
     machine = Machine.load(f"tests/profiles/{name}.json")
@@ -37,7 +37,7 @@ for name in sys.argv[1:]:
     runs = []
     for _ in range(3):
         t = time.perf_counter()
-        preview = storage.preview_storage(plan, machine)
+        preview = preview_storage(plan, machine)
         runs.append(time.perf_counter() - t)
     out["profiles"][name] = {"first": runs[0], "warm": min(runs[1:]), "actions": len(preview.actions),
                              "disks": len(machine.disks)}
@@ -47,7 +47,7 @@ print(json.dumps(out))
 
 PLAN_ARGV = ["-m", "installer", "plan", "kickstarts/minimal.ks", "--machine", "tests/profiles/nvme-uefi.json"]
 FLOORS = {"bare interpreter": ["-c", "pass"],
-          "import installer.storage": ["-c", "import installer.storage, blivet.blivet"]}
+          "import installer.storage.preview": ["-c", "import installer.storage.preview, blivet.blivet"]}
 
 
 def wall_times(argv: list[str], runs: int) -> list[float]:
@@ -77,7 +77,7 @@ def main() -> int:
         print(proc.stderr, file=sys.stderr)
         return 1
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"cold import of installer.storage (blivet + libblockdev): {data['import']:.2f} s")
+    print(f"cold import of installer.storage.preview (blivet + libblockdev): {data['import']:.2f} s")
     print(f"{'profile':28} {'disks':>5} {'actions':>7} {'first':>7} {'warm':>7}")
     for name, r in data["profiles"].items():
         print(f"{name:28} {r['disks']:5d} {r['actions']:7d} {r['first']:6.2f}s {r['warm']:6.2f}s")

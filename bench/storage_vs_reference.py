@@ -41,17 +41,18 @@ try:
 except ImportError:
     sys.path.append(f"/run/azl/src/.venv/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages")
 t = time.monotonic()
-from installer import storage
-from installer.kickstart import load_kickstart
-from installer.probe import probe_machine
+from installer.storage.apply import apply_storage
+from installer.storage.teardown import teardown
+from installer.kickstart.files import load_kickstart
+from installer.probe.udev import probe_machine
 imported = time.monotonic() - t
 machine = probe_machine()
 machine.firmware = "uefi"
 plan = load_kickstart(sys.argv[1]).plan
 t = time.monotonic()
-target = storage.apply_storage(plan, machine)
+target = apply_storage(plan, machine)
 total = time.monotonic() - t
-storage.teardown(target)
+teardown(target)
 print(json.dumps({"import": imported, "total": total, **target.seconds}))
 """
 

@@ -58,7 +58,7 @@ def generate(lines: int = 1000) -> str:
 
 
 def machine():
-    from installer.machine import Disk, Machine, Nic
+    from installer.model.machine import Disk, Machine, Nic
 
     gib = 1024**3
     return Machine(firmware="uefi", memory=64 * gib,
@@ -70,8 +70,8 @@ def main() -> int:
     text = generate()
     assert text.count("\n") == 1000
     t0 = time.perf_counter()
-    from installer.kickstart import parse_kickstart
-    from installer.validate import validate
+    from installer.kickstart.files import parse_kickstart
+    from installer.validate.validator import validate
     import pykickstart.version  # noqa: F401  (imported lazily by parse_kickstart)
 
     t_import = time.perf_counter() - t0

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from installer.events import Event, Log, discard
-from installer.machine import Machine
-from installer.plan import InstallPlan
-from installer.product import Product
+from installer.model.events import Event, Log, discard
+from installer.model.machine import Machine
+from installer.model.plan import InstallPlan
+from installer.model.product import Product
 
 CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 OUTPUT_LINES_LOGGED = 400  # per command; the rest is summarised

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any, Callable, Sequence
 
 from installer.context import InstallContext, StepError
-from installer.events import Event, Failed, Finished, Log, StepFinished, StepStarted, discard
+from installer.model.events import Event, Failed, Finished, Log, StepFinished, StepStarted, discard
 
 # The whole install, in order.
 STEPS: tuple[str, ...] = (
@@ -215,11 +215,11 @@ def run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
 def _validate(plan, machine, product, validator) -> list[Any]:
     if validator is None:
         try:
-            from installer.validate import validate as validator
+            from installer.validate.validator import validate as validator
         except ImportError as exc:
             raise StepError(f"cannot validate the plan: the validation module is unavailable ({exc}); "
                             "nothing was changed") from None
-    from installer.diagnostics import PlanError
+    from installer.model.diagnostics import PlanError
 
     try:
         found = validator(plan, machine, product)
@@ -238,7 +238,7 @@ def _one_paragraph(name: str, title: str, exc: BaseException) -> str:
 
 def _expected(exc: BaseException) -> bool:
     """Errors the installer raises on purpose carry a message for the user, not a bug."""
-    from installer.diagnostics import PlanError
+    from installer.model.diagnostics import PlanError
 
     if isinstance(exc, (StepError, PlanError)):
         return True
@@ -264,7 +264,7 @@ def _on_error(ctx: InstallContext, mounted: bool) -> None:
     except Exception as exc:
         ctx.log.warning("unmount after failure: %s", exc)
     try:
-        from installer.mounts import unmount_all
+        from installer.storage.mounts import unmount_all
 
         unmount_all(str(ctx.target))
     except Exception as exc:

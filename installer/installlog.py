@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from installer.plan import InstallPlan, Secret
+from installer.model.plan import InstallPlan, Secret
 
 LOGGER = "azl-install"
 LOG_NAME = "install.log"

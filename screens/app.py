@@ -12,10 +12,10 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
-from installer.machine import Machine
-from installer.plan import InstallPlan
-from installer.product import Product
-from installer.status import AreaStatus, hub_status
+from installer.model.machine import Machine
+from installer.model.plan import InstallPlan
+from installer.model.product import Product
+from installer.model.status import AreaStatus, hub_status
 from screens import backend
 from screens.console import MIN_HEIGHT, MIN_WIDTH, install_console_policy, key_display, wants_ansi_theme
 
@@ -143,6 +143,12 @@ class InstallerApp(App):
             return binding.key_display
         return key_display(binding.key)
 
+    def begin_install(self) -> None:
+        """The progress screen in place of the current one (summary, countdown, or retry after a failure)."""
+        from screens.progress import ProgressScreen
+
+        self.switch_screen(ProgressScreen())
+
     def action_quit_installer(self) -> None:
         self.exit(1)
 
@@ -235,7 +241,7 @@ class InstallerApp(App):
 
         gone = [d for d in st.selected_disks if not present(d)]
         if gone:
-            from installer.plan import TUI
+            from installer.model.plan import TUI
 
             st.set("selected_disks", [d for d in st.selected_disks if present(d)], TUI)
             st.clearpart.set("drives", [d for d in st.clearpart.drives if present(d)], TUI)

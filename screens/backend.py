@@ -11,37 +11,37 @@ from typing import Any, Callable
 
 
 def hash_password(plaintext: str) -> str:
-    from installer.secrets import hash_password as _hash
+    from installer.model.secrets import hash_password as _hash
 
     return _hash(plaintext)
 
 
 def load_kickstart(path: str):
-    from installer.kickstart import load_kickstart as _load
+    from installer.kickstart.files import load_kickstart as _load
 
     return _load(path)
 
 
 def dump_kickstart(plan) -> str:
-    from installer.kickstart import dump_kickstart as _dump
+    from installer.kickstart.files import dump_kickstart as _dump
 
     return _dump(plan)
 
 
 def validate(plan, machine, product) -> list:
-    from installer.validate import validate as _validate
+    from installer.validate.validator import validate as _validate
 
     return list(_validate(plan, machine, product))
 
 
 def preview_storage(plan, machine, product):
-    from installer.storage import preview_storage as _preview
+    from installer.storage.preview import preview_storage as _preview
 
     return _preview(plan, machine, product)
 
 
 def probe_machine():
-    from installer.probe import probe_machine as _probe
+    from installer.probe.udev import probe_machine as _probe
 
     return _probe()
 
@@ -71,7 +71,7 @@ def disk_change(device) -> tuple[str, str] | None:
     Loop, ram, zram, md, dm and nbd devices are never listed as disks; their events
     (the live system's squashfs loop, LUKS/LVM mappings) must not cause re-probes.
     """
-    from installer.probe_disks import NOT_DISK_PREFIXES
+    from installer.probe.disks import NOT_DISK_PREFIXES
 
     if device.action not in ("add", "remove", "change"):
         return None

@@ -21,11 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from installer.bootopts import read_boot_options
-    from installer.defaults import new_plan
-    from installer.machine import Machine
-    from installer.product import load_product
-    from installer.status import hub_status, ready
+    from installer.live.bootopts import read_boot_options
+    from installer.model.defaults import new_plan
+    from installer.model.machine import Machine
+    from installer.model.product import load_product
+    from installer.model.status import hub_status, ready
 
     product = load_product(args.product)
     machine = Machine.load(args.machine) if args.machine else None
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     ks_path = args.ks or None
     ks_messages: list[str] = []
     if ks_path:
-        from installer.kickstart import load_kickstart
+        from installer.kickstart.files import load_kickstart
 
         result = load_kickstart(ks_path)
         if result.plan is None or not result.ok:
@@ -50,10 +50,10 @@ def run(args: argparse.Namespace) -> int:
     autostart = False
     if ks_path and boot.ks is not None and not boot.cmdline:
         if machine is None:
-            from installer.probe import probe_machine
+            from installer.probe.udev import probe_machine
 
             machine = probe_machine()
-        from installer.validate import validate
+        from installer.validate.validator import validate
 
         autostart = ready(hub_status(plan, machine, validate(plan, machine, product)))
 

@@ -63,7 +63,5 @@ class CountdownScreen(Screen):
         self.app.notify("Automatic installation stopped: review the settings, then Begin installation.")
 
     def action_start_now(self) -> None:
-        from screens.progress import ProgressScreen
-
         self.timer.stop()
-        self.app.switch_screen(ProgressScreen())
+        self.app.begin_install()

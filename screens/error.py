@@ -124,9 +124,7 @@ class ErrorScreen(Screen):
             subprocess.call([shell], stderr=sys.__stderr__)
 
     def action_retry(self) -> None:
-        from screens.progress import ProgressScreen
-
-        self.app.switch_screen(ProgressScreen())
+        self.app.begin_install()
 
     def action_quit(self) -> None:
         self.app.exit(1)

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from installer.status import ready
+from installer.model.status import ready
 from screens.console import MIN_HEIGHT, MIN_WIDTH
 from screens.widgets import StatusLine, TitleBar
 

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Log
 
-from installer import events as ev
+from installer.model import events as ev
 from screens.widgets import ProgressMeter, TitleBar
 
 

@@ -15,8 +15,8 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, 
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from installer.machine import Disk, human_size
-from installer.plan import TUI, AutoPart, Encryption, PartitionRequest, Secret
+from installer.model.machine import Disk, human_size
+from installer.model.plan import TUI, AutoPart, Encryption, PartitionRequest, Secret
 from screens.spoke import FieldError, Spoke
 from screens.widgets import Check, CheckList, MaskedInput, Radio, StatusLine, TitleBar
 
@@ -53,7 +53,7 @@ def disk_prompt(disk: Disk) -> Text:
 
 def default_rows(plan, machine, product) -> list[dict]:
     """The product's default layout as plain partitions, to start the custom editor from."""
-    from installer.storage_layout import autopart_requests
+    from installer.storage.layout import autopart_requests
 
     reqs = autopart_requests(product.storage, firmware=machine.firmware, memory=machine.memory, scheme="plain",
                              noswap=False)

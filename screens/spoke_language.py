@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from installer.plan import TUI
+from installer.model.plan import TUI
 from screens.spoke import FieldError, Spoke
 
 COMMON_LOCALES = (

@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, OptionList, RadioSet
 from textual.widgets.option_list import Option
 
-from installer.plan import TUI, NetworkDevice
+from installer.model.plan import TUI, NetworkDevice
 from screens.spoke import FieldError, Spoke
 from screens.widgets import Check, Radio
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Label, RadioSet
 
-from installer.plan import TUI
+from installer.model.plan import TUI
 from screens.spoke import Spoke
 from screens.widgets import Check, Radio
 

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, RadioSet, Static
 
-from installer.plan import TUI
+from installer.model.plan import TUI
 from screens.spoke import FieldError, Spoke
 from screens.widgets import Check, Radio
 

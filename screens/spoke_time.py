@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label
 
-from installer.plan import TUI
+from installer.model.plan import TUI
 from screens.spoke import FieldError, Spoke
 from screens.spoke_language import FilteredList
 from screens.widgets import Check

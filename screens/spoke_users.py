@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
-from installer.password_quality import check
-from installer.plan import TUI, SshKey, User
+from installer.validate.password import check
+from installer.model.plan import TUI, SshKey, User
 from screens import backend
 from screens.spoke import FieldError, Spoke
 from screens.widgets import Check, MaskedInput

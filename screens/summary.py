@@ -11,8 +11,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from installer.machine import human_size
-from installer.plan import TUI
+from installer.model.machine import human_size
+from installer.model.plan import TUI
 from screens.widgets import StatusLine, TitleBar
 
 CONFIRM_WORD = "erase"
@@ -196,7 +196,5 @@ class SummaryScreen(Screen):
         if self.query_one("#install", Button).disabled:
             self.app.bell()
             return
-        from screens.progress import ProgressScreen
-
         self.app.plan.storage.set("confirmed_clear", True, TUI)
-        self.app.switch_screen(ProgressScreen())
+        self.app.begin_install()

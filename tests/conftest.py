@@ -8,8 +8,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "tests" / "profiles"
 KICKSTARTS = ROOT / "kickstarts"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for path in (ROOT, ROOT / "tests"):  # the tree, and the shared test helpers (paths, *_support) for every subfolder
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,10 +15,10 @@ from typing import Callable
 
 from installer import installlog
 from installer.context import InstallContext
-from installer.defaults import new_plan
-from installer.machine import Disk, Machine, Nic
-from installer.plan import InstallPlan
-from installer.product import load_product
+from installer.model.defaults import new_plan
+from installer.model.machine import Disk, Machine, Nic
+from installer.model.plan import InstallPlan
+from installer.model.product import load_product
 
 OS_RELEASE = {
     "fedora": 'NAME="Azure Linux"\nID=azurelinux\nID_LIKE="fedora"\nVERSION_ID=4.0\n',

@@ -201,10 +201,6 @@ def test_plan_of_an_invalid_kickstart_exits_1_with_diagnostics(tmp_path):
 
 def test_plan_with_machine_shows_storage_when_the_planner_is_there(good):
     pytest.importorskip("blivet")
-    from installer import storage
-
-    if not hasattr(storage, "preview_storage"):
-        pytest.skip("installer.storage.preview_storage not there yet")
     rc, out, _ = run("plan", good, "--machine", PROFILES / "nvme-uefi.json")
     assert rc == 0, out
     assert "Storage actions" in out and "/etc/fstab" in out

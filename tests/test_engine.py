@@ -8,11 +8,11 @@ from types import SimpleNamespace
 
 from installer import engine
 from installer.context import StepError
-from installer.defaults import new_plan
-from installer.diagnostics import Diagnostic
-from installer.machine import Machine
-from installer.plan import Encryption, Origin, PartitionRequest, Script, Secret
-from installer.product import load_product
+from installer.model.defaults import new_plan
+from installer.model.diagnostics import Diagnostic
+from installer.model.machine import Machine
+from installer.model.plan import Encryption, Origin, PartitionRequest, Script, Secret
+from installer.model.product import load_product
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "tests/profiles"
@@ -85,7 +85,7 @@ def test_warnings_from_validation_do_not_stop(tmp_path):
 
 
 def test_missing_validation_module_fails_clearly(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "installer.validate", None)
+    monkeypatch.setitem(sys.modules, "installer.validate.validator", None)
     result, _ = run(tmp_path, [fake_step("a", [])], validator=None)
     assert not result.ok and "validation module is unavailable" in result.message
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from installer.defaults import new_plan
-from installer.machine import Disk, Machine, Nic, Partition
-from installer.plan import AutoPart, InstallPlan, Origin, SshKey
-from installer.validate import validate
+from installer.model.defaults import new_plan
+from installer.model.machine import Disk, Machine, Nic, Partition
+from installer.model.plan import AutoPart, InstallPlan, Origin, SshKey
+from installer.validate.validator import validate
 
 GIB = 1024**3
 FILE = "ks.cfg"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Record this machine as a profile for tests/profiles/, or rewrite profiles
-in canonical form after installer/machine.py gained a field.
+in canonical form after installer/model/machine.py gained a field.
 
     tools/record_profile.py OUT.json [--description TEXT] [--anonymize]
     tools/record_profile.py --rewrite tests/profiles/*.json
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from installer.machine import Machine  # noqa: E402
+from installer.model.machine import Machine  # noqa: E402
 
 
 def _fake(kind: str, value: str, length: int) -> str:
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if len(args.files) != 1:
         parser.error("give one output file")
-    from installer.probe import probe_machine
+    from installer.probe.udev import probe_machine
     m = probe_machine()
     if args.anonymize:
         m = anonymize(m)

@@ -109,16 +109,16 @@ class ConsoleRenderer:
 
 def erased_by(plan, machine, product) -> list[str]:
     """What the plan destroys on this machine (blivet's destroy actions), for the confirmation."""
-    from installer import storage
+    from installer.storage.preview import preview_storage
 
-    preview = storage.preview_storage(plan, machine, product)
+    preview = preview_storage(plan, machine, product)
     return [a for a in preview.actions if a.startswith("destroy")]
 
 
 def run(args: argparse.Namespace) -> int:
     from installer import engine
     from installer.commands.validate import UsageError, load_machine_arg, load_product_arg
-    from installer.kickstart import load_kickstart
+    from installer.kickstart.files import load_kickstart
 
     err = sys.stderr
     marks = args.phase_marks or os.environ.get("AZL_PHASE_MARKS") == "1"
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     kickstart = args.kickstart
     if kickstart.startswith(("hd:", "http://", "https://", "file:")):
-        from installer.ksfetch import KickstartFetchError, fetch_kickstart
+        from installer.live.ksfetch import KickstartFetchError, fetch_kickstart
 
         try:
             kickstart = str(fetch_kickstart(kickstart))
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     plan = result.plan
     if machine is None:
-        from installer.probe import probe_machine
+        from installer.probe.udev import probe_machine
 
         machine = probe_machine(live_label=product.live_label)
     if not args.dry_run and not args.yes:

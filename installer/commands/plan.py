@@ -22,22 +22,15 @@ def storage_preview(plan, machine, product):
     if machine is None:
         return None, "storage actions: give --machine PROFILE to see them"
     try:
-        from installer import storage
+        from installer.storage.preview import PreviewUnavailable, preview_storage
     except ImportError as exc:
-        missing = exc.name or ""
-        if missing == "installer.storage" or missing.split(".")[0] == "blivet" or missing == "gi":
+        if (exc.name or "").split(".")[0] in ("blivet", "gi"):
             return None, f"storage actions unavailable: {exc}"
         raise
-    preview_storage = getattr(storage, "preview_storage", None)
-    if preview_storage is None:
-        return None, "storage actions unavailable: installer.storage has no preview_storage yet"
-    unavailable = getattr(storage, "PreviewUnavailable", None)
     try:
         return preview_storage(plan, machine, product), None
-    except Exception as exc:
-        if unavailable is not None and isinstance(exc, unavailable):
-            return None, f"storage actions unavailable: {exc}"
-        raise
+    except PreviewUnavailable as exc:
+        return None, f"storage actions unavailable: {exc}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     machine, product = inputs
     from installer.commands.validate import check_file
-    from installer.diagnostics import PlanError
+    from installer.model.diagnostics import PlanError
 
     plan, diags = check_file(args.file, machine, product)
     preview, note = None, None

@@ -23,7 +23,7 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from installer.machine import Machine
+    from installer.model.machine import Machine
 
     if args.machine:
         try:
@@ -36,7 +36,7 @@ def run(args) -> int:
             return 1
     else:
         try:
-            from installer.probe import probe_machine
+            from installer.probe.udev import probe_machine
         except ImportError as exc:
             print(f"azl-install probe: cannot probe: {exc}", file=sys.stderr)
             return 1
@@ -97,8 +97,8 @@ def link_speed(mbps: int | None) -> str | None:
 
 
 def render_table(machine) -> str:
-    from installer.machine import human_size
-    from installer.probe_disks import partition_type_name
+    from installer.model.machine import human_size
+    from installer.probe.disks import partition_type_name
 
     lines = []
     if machine.description:

@@ -16,25 +16,10 @@ def add_arguments(parser):
                         help="print the command it would run instead of running it")
 
 
-def decide(opts, ks_path: str | None) -> list[str]:
-    """The azl-install command line for these boot options (ks_path: the fetched kickstart)."""
-    argv = ["azl-install"]
-    if ks_path is not None and opts.cmdline:
-        argv += ["install", "--kickstart", ks_path, "--yes"]
-        if opts.dry_run:
-            argv.append("--dry-run")
-        return argv
-    argv.append("tui")
-    if ks_path is not None:
-        argv += ["--ks", ks_path]
-    if opts.dry_run:
-        argv.append("--dry-run")
-    return argv
-
-
 def run(args) -> int:
-    from installer.bootopts import read_boot_options
-    from installer.ksfetch import KickstartFetchError, fetch_kickstart
+    from installer.live.bootopts import read_boot_options
+    from installer.live.start import decide
+    from installer.live.ksfetch import KickstartFetchError, fetch_kickstart
 
     opts = read_boot_options(args.cmdline_file)
     ks_path = None

@@ -28,7 +28,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def load_machine_arg(path: str | None):
     if path is None:
         return None
-    from installer.machine import Machine
+    from installer.model.machine import Machine
 
     try:
         with open(path, "rb") as fh:
@@ -46,7 +46,7 @@ def load_machine_arg(path: str | None):
 
 
 def load_product_arg(name: str | None):
-    from installer.product import DEFAULT_PRODUCT, load_product
+    from installer.model.product import DEFAULT_PRODUCT, load_product
 
     try:
         return load_product(name or DEFAULT_PRODUCT)
@@ -65,10 +65,10 @@ def load_inputs(args: argparse.Namespace, prog: str):
 
 def check_file(path: str, machine, product):
     """(plan or None, sorted diagnostics) for one kickstart file."""
-    from installer.diagnostics import Diagnostic
-    from installer.kickstart import load_kickstart
-    from installer.plan import Origin
-    from installer.validate import sort_diagnostics, validate
+    from installer.model.diagnostics import Diagnostic
+    from installer.kickstart.files import load_kickstart
+    from installer.model.plan import Origin
+    from installer.validate.validator import sort_diagnostics, validate
 
     result = load_kickstart(path, product=product)
     plan, diags = result.plan, list(result.diagnostics)

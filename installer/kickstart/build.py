@@ -1,6 +1,6 @@
 """Turning what pykickstart parsed into an InstallPlan, each value tagged with its kickstart line.
 
-Starts from the product's defaults (installer.defaults.new_plan) and applies commands.
+Starts from the product's defaults (installer.model.defaults.new_plan) and applies commands.
 Plaintext passwords are hashed here; LUKS passphrases stay as Secret in memory.
 """
 
@@ -10,15 +10,15 @@ from typing import Any
 
 from pykickstart import constants as K
 
-from installer import secrets
-from installer.defaults import new_plan
-from installer.diagnostics import Diagnostic
-from installer.kickstart_parse import FINISH, Parsed, Record, hostname_only
-from installer.plan import (
+from installer.model import secrets
+from installer.model.defaults import new_plan
+from installer.model.diagnostics import Diagnostic
+from installer.kickstart.parse import FINISH, Parsed, Record, hostname_only
+from installer.model.plan import (
     AutoPart, BtrfsRequest, ClearPart, Encryption, InstallPlan, LiveImage, LogVolRequest, NetworkDevice, Origin,
     PartitionRequest, RaidRequest, Repository, Script, Secret, SshKey, User, VolGroupRequest,
 )
-from installer.product import Product
+from installer.model.product import Product
 
 URL_SOURCE_NAME = "install-source"
 

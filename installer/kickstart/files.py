@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from installer.diagnostics import Diagnostic
-from installer.plan import InstallPlan, Origin
-from installer.product import Product, load_product
+from installer.model.diagnostics import Diagnostic
+from installer.model.plan import InstallPlan, Origin
+from installer.model.product import Product, load_product
 
 
 @dataclass
@@ -37,7 +37,7 @@ class KickstartResult:
 
 def load_kickstart(path: str | Path, *, product: Product | None = None) -> KickstartResult:
     """Read and parse a kickstart file, following %include relative to it."""
-    from installer.kickstart_source import read_file
+    from installer.kickstart.source import read_file
 
     display = str(path)
     try:
@@ -60,9 +60,9 @@ def parse_kickstart(text: str | bytes, filename: str = "ks.cfg", *,
 
 
 def _parse(text: str | bytes, filename: str, product: Product | None) -> KickstartResult:
-    from installer import kickstart_parse
-    from installer.kickstart_plan import build_plan
-    from installer.kickstart_source import check_text, decode, expand
+    from installer.kickstart import parse as kickstart_parse
+    from installer.kickstart.build import build_plan
+    from installer.kickstart.source import check_text, decode, expand
 
     checked, problem = decode(text, filename) if isinstance(text, bytes) else check_text(text, filename)
     if problem is not None:
@@ -106,7 +106,7 @@ def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 def dump_kickstart(plan: InstallPlan, *, product: Product | None = None) -> str:
     """A kickstart that parses back to an equal plan; passwords only as hashes, never a LUKS passphrase."""
-    from installer.kickstart_write import write
+    from installer.kickstart.write import write
 
     if product is None:
         try:

@@ -1,7 +1,7 @@
 """Running pykickstart over expanded kickstart text, turning its errors into Diagnostics.
 
 This module imports pykickstart at the top: only import it from inside functions
-(installer.kickstart does), so the TUI's first paint does not pay for it.
+(installer.kickstart.files does), so the TUI's first paint does not pay for it.
 
 What azl-install implements is decided here: commands outside SUPPORTED are refused
 with `'cmd' is not supported by azl-install`, options outside their command's set are
@@ -23,10 +23,10 @@ from pykickstart.options import KSOptionParser
 from pykickstart.parser import KickstartParser, PutBackIterator
 from pykickstart.version import DEVEL, makeVersion
 
-from installer.diagnostics import Diagnostic
-from installer.kickstart_source import Source
-from installer.plan import Origin
-from installer.validate_system import ROOT_LOGIN
+from installer.model.diagnostics import Diagnostic
+from installer.kickstart.source import Source
+from installer.model.plan import Origin
+from installer.validate.system import ROOT_LOGIN
 
 _PBKDF = {"luks_version", "pbkdf", "pbkdf_memory", "pbkdf_time", "pbkdf_iterations", "cipher"}
 _DISK_FS = {"fstype", "fsopts", "label", "mkfsopts", "encrypted", "passphrase"}
@@ -472,7 +472,7 @@ class AZL_Sshd(KickstartCommand):
         return self
 
     def __str__(self):
-        return ""  # azl-install writes kickstarts itself (installer.kickstart_write)
+        return ""  # azl-install writes kickstarts itself (installer.kickstart.write)
 
 
 def _add_extensions(handler) -> None:

@@ -13,8 +13,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from installer.diagnostics import Diagnostic
-from installer.plan import Origin
+from installer.model.diagnostics import Diagnostic
+from installer.model.plan import Origin
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_INCLUDE_DEPTH = 16

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import shlex
 
-from installer.defaults import new_plan
-from installer.plan import ClearPart, Encryption, InstallPlan, NetworkDevice, Repository, Script
-from installer.product import Product
+from installer.model.defaults import new_plan
+from installer.model.plan import ClearPart, Encryption, InstallPlan, NetworkDevice, Repository, Script
+from installer.model.product import Product
 
 PASSPHRASE_REMOVED = "# LUKS passphrase not stored: add --passphrase= (or type it at the console) to replay this line"
 

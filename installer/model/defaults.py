@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from installer.plan import PRODUCT, InstallPlan
-from installer.product import Product, load_product
+from installer.model.plan import PRODUCT, InstallPlan
+from installer.model.product import Product, load_product
 
 
 def new_plan(product: Product | None = None) -> InstallPlan:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from installer.plan import Origin
+from installer.model.plan import Origin
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The machine being installed: disks, NICs, firmware, memory, the live medium.
 
-A Machine comes from the pyudev probe (installer/probe.py) or from a recorded
+A Machine comes from the pyudev probe (installer/probe/udev.py) or from a recorded
 profile (JSON), and converts back to JSON, so tests and dry runs can replay a
 machine they are not running on.
 """

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from installer.diagnostics import Diagnostic
-from installer.machine import Machine, human_size
-from installer.plan import InstallPlan
+from installer.model.diagnostics import Diagnostic
+from installer.model.machine import Machine, human_size
+from installer.model.plan import InstallPlan
 
 DONE, MISSING, OPTIONAL = "done", "missing", "optional"
 MARKS = {DONE: "[x]", MISSING: "[!]", OPTIONAL: "[ ]"}

@@ -4,10 +4,14 @@ which checks. Reads only the plan and the product; nothing is fetched, mounted o
 
 from __future__ import annotations
 
-from installer import fetch, package_sets, repos
-from installer.defaults import new_plan
-from installer.plan import LiveImage, PayloadConfig
-from installer.product import Product
+from installer import fetch
+
+from installer.payload import package_sets
+
+from installer.payload import repos
+from installer.model.defaults import new_plan
+from installer.model.plan import LiveImage, PayloadConfig
+from installer.model.product import Product
 
 TARGET_REPOS = "/etc/yum.repos.d"
 

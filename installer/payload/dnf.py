@@ -20,10 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from installer import dnf_output, fetch, package_sets, repos
-from installer.dnf_output import ProgressState
-from installer.plan import PayloadConfig
-from installer.product import Product
+from installer import fetch
+
+from installer.payload import dnf_output
+
+from installer.payload import package_sets
+
+from installer.payload import repos
+from installer.payload.dnf_output import ProgressState
+from installer.model.plan import PayloadConfig
+from installer.model.product import Product
 
 CACHE_IN_TARGET = "/var/cache/azl-install-dnf"
 RPM_DBPATH = "/var/lib/rpm"

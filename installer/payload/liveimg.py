@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from installer import fetch
-from installer.plan import LiveImage
+from installer.model.plan import LiveImage
 
 ProgressFn = Callable[[int, "int | None"], None]  # (bytes_done, bytes_total)
 

@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from installer import fetch
-from installer.plan import PackageSelection
-from installer.product import Product
+from installer.model.plan import PackageSelection
+from installer.model.product import Product
 
 CORE = "core"
 

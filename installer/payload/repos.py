@@ -8,8 +8,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from installer.plan import PRODUCT, Origin, Repository
-from installer.product import Product
+from installer.model.plan import PRODUCT, Origin, Repository
+from installer.model.product import Product
 
 BOOT = Origin("boot")
 _REPO_ID_BAD = re.compile(r"[^A-Za-z0-9_.:-]")

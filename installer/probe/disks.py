@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from installer.machine import Disk, Partition
+from installer.model.machine import Disk, Partition
 
 SECTOR = 512  # sysfs size and start are always in 512-byte units
 

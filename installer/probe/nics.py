@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from installer.machine import Nic
+from installer.model.machine import Nic
 
 ARPHRD_LOOPBACK = "772"
 UNKNOWN_SPEEDS = (-1, 0, 0xFFFFFFFF)

@@ -16,10 +16,10 @@ import socket
 import subprocess
 from pathlib import Path
 
-from installer.machine import Machine
-from installer.probe_disks import BlockRecord, classify
-from installer.probe_mounts import live_backing_disks
-from installer.probe_nics import NicRecord, classify_nics
+from installer.model.machine import Machine
+from installer.probe.disks import BlockRecord, classify
+from installer.probe.mounts import live_backing_disks
+from installer.probe.nics import NicRecord, classify_nics
 
 DISK_ATTRS = ("size", "ro", "removable", "hidden", "serial", "wwid", "queue/rotational",
               "queue/logical_block_size", "queue/physical_block_size",
@@ -177,7 +177,7 @@ def probe_machine(context=None, *, live_label: str | None = None, wait_for_udev:
     import pyudev
 
     if live_label is None:
-        from installer.product import load_product
+        from installer.model.product import load_product
         live_label = load_product().live_label
     if wait_for_udev:
         settle()

@@ -13,7 +13,7 @@ import shutil
 
 from installer import chroot
 from installer.context import InstallContext, StepError
-from installer.plan import User
+from installer.model.plan import User
 from installer.steps.accounts_files import AccountFiles
 
 TITLE = "Creating users and setting passwords"

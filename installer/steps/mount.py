@@ -8,7 +8,7 @@ TITLE = "Mounting the target filesystems"
 
 
 def describe(ctx: InstallContext) -> list[str]:
-    from installer.storage_fstab import mount_order_key
+    from installer.storage.fstab import mount_order_key
 
     lines = []
     fstab = getattr(ctx.storage, "fstab", "") or ""
@@ -23,12 +23,12 @@ def describe(ctx: InstallContext) -> list[str]:
 
 
 def apply(ctx: InstallContext) -> None:
-    from installer import storage
+    from installer.storage.apply import mount_target
 
     if ctx.storage is None or not hasattr(ctx.storage, "blivet"):
         raise StepError("nothing to mount: the storage step did not run")
     try:
-        storage.mount_target(ctx.storage, ctx.events)
+        mount_target(ctx.storage, ctx.events)
     except Exception as exc:  # mount errors name the device and mount point
         raise StepError(f"cannot mount the target: {exc}") from None
     ctx.info(f"mounted {', '.join(ctx.storage.mounts)}")

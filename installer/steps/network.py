@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from installer import chroot
 from installer.context import InstallContext, StepError
-from installer.plan import NetworkDevice
+from installer.model.plan import NetworkDevice
 
 TITLE = "Configuring the network"
 CONNECTIONS = "/etc/NetworkManager/system-connections"

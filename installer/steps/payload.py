@@ -7,8 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from installer import repos
-from installer.events import Progress, RateLimiter
+from installer.payload import repos
+from installer.model.events import Progress, RateLimiter
 
 TITLE = "Installing software"
 STEP = "payload"
@@ -58,7 +58,7 @@ def summary(plan, product, cmdline: str = "") -> list[str]:
 
 def describe(ctx) -> list[str]:
     """Dry run: exactly what apply() would install, from where, with which checks; touches nothing."""
-    from installer import payload_describe
+    from installer.payload import describe as payload_describe
 
     p = ctx.plan.payload
     if p.liveimg is not None:
@@ -95,7 +95,7 @@ def _warn(ctx, message: str) -> None:
 
 
 def _liveimg(ctx, target: Path, events) -> None:
-    from installer.payload_liveimg import LiveImageError, LiveImageInstaller
+    from installer.payload.liveimg import LiveImageError, LiveImageInstaller
 
     image = ctx.plan.payload.liveimg
 
@@ -110,7 +110,7 @@ def _liveimg(ctx, target: Path, events) -> None:
 
 
 def _dnf(ctx, target: Path, events, payload) -> None:
-    from installer.payload_dnf import DnfError, DnfPayload
+    from installer.payload.dnf import DnfError, DnfPayload
 
     mounted: list[Path] = []
 
@@ -134,7 +134,7 @@ def _dnf(ctx, target: Path, events, payload) -> None:
 
 def _with_mounted_source(ctx, payload, mounted: list[Path]):
     """hd:/nfs: sources are mounted read-only and used as file:// repositories."""
-    from installer.payload_dnf import DnfError
+    from installer.payload.dnf import DnfError
 
     try:
         kind, dev, path, opts = repos.parse_device_source(payload.source.baseurl)

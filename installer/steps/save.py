@@ -8,7 +8,7 @@ import json
 
 from installer import installlog
 from installer.context import InstallContext
-from installer.plan import to_jsonable
+from installer.model.plan import to_jsonable
 
 TITLE = "Saving the kickstart and logs"
 INSTALLED_KS = "/root/installer-ks.cfg"
@@ -25,7 +25,7 @@ def describe(ctx: InstallContext) -> list[str]:
 
 def installed_kickstart(ctx: InstallContext) -> str | None:
     try:
-        from installer.kickstart import dump_kickstart
+        from installer.kickstart.files import dump_kickstart
     except ImportError as exc:
         ctx.warn(f"cannot write {INSTALLED_KS}: the kickstart writer is unavailable ({exc})")
         return None

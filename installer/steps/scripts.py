@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 
 from installer.context import InstallContext, StepError
-from installer.plan import Script
+from installer.model.plan import Script
 
 OUTPUT_TAIL = 15
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from installer.context import InstallContext, StepError
-from installer.diagnostics import PlanError
+from installer.model.diagnostics import PlanError
 
 TITLE = "Creating partitions and filesystems"
 
 
 def describe(ctx: InstallContext) -> list[str]:
-    from installer import storage
+    from installer.storage.preview import preview_storage
 
     try:
-        preview = storage.preview_storage(ctx.plan, ctx.machine, ctx.product)
+        preview = preview_storage(ctx.plan, ctx.machine, ctx.product)
     except PlanError as exc:
         raise StepError(str(exc)) from None
     ctx.storage = preview
@@ -20,10 +20,10 @@ def describe(ctx: InstallContext) -> list[str]:
 
 
 def apply(ctx: InstallContext) -> None:
-    from installer import storage
+    from installer.storage.apply import create_storage
 
     try:
-        target = storage.create_storage(ctx.plan, ctx.machine, ctx.product, str(ctx.target), ctx.events)
+        target = create_storage(ctx.plan, ctx.machine, ctx.product, str(ctx.target), ctx.events)
     except PlanError as exc:
         raise StepError(str(exc)) from None
     ctx.storage = target

@@ -1,4 +1,4 @@
-"""Unmount the target (deepest first), swap off, close LVM/LUKS/RAID: storage.teardown."""
+"""Unmount the target (deepest first), swap off, close LVM/LUKS/RAID: teardown."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ def apply(ctx: InstallContext) -> None:
     for handler in ctx.log.handlers:
         handler.flush()
     if ctx.storage is not None and hasattr(ctx.storage, "blivet"):
-        from installer import storage
+        from installer.storage.teardown import teardown
 
         try:
-            storage.teardown(ctx.storage)
+            teardown(ctx.storage)
         except Exception as exc:
             raise StepError(f"could not take the target down cleanly: {exc}") from None
         return
-    from installer import mounts
+    from installer.storage import mounts
 
     try:
         mounts.unmount_all(str(ctx.target))

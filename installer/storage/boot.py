@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from installer.plan import PartitionRequest, RaidRequest, StorageConfig
+from installer.model.plan import PartitionRequest, RaidRequest, StorageConfig
 
 ESP_FORMAT = "efi"
 BIOSBOOT_FORMAT = "biosboot"

@@ -1,6 +1,6 @@
 """The product's automatic disk layout and swap sizing, as plain data (no blivet).
 
-installer/storage.py turns these requests into blivet devices; keeping them here
+installer/storage/plan.py turns these requests into blivet devices; keeping them here
 lets the TUI and tests reason about the default layout without loading blivet.
 """
 

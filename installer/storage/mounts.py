@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from installer.storage_fstab import mount_order_key
+from installer.storage.fstab import mount_order_key
 
 EFIVARS = "/sys/firmware/efi/efivars"
 

@@ -7,8 +7,8 @@ import binascii
 import re
 import struct
 
-from installer.plan import InstallPlan, Origin
-from installer.validate_common import Report, origin, where
+from installer.model.plan import InstallPlan, Origin
+from installer.validate.common import Report, origin, where
 
 # useradd (shadow-utils) as Fedora builds it, minus what breaks tools: no leading '-',
 # not all digits, at most 32 characters, an optional trailing '$' (Samba machine accounts).

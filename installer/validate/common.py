@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
-from installer.diagnostics import Diagnostic
-from installer.plan import InstallPlan, Origin, Tracked
+from installer.model.diagnostics import Diagnostic
+from installer.model.plan import InstallPlan, Origin, Tracked
 
 MIB = 1024**2
 GIB = 1024**3

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from installer.machine import Machine
-from installer.plan import InstallPlan, NetworkDevice, Origin
-from installer.validate_common import Report, origin, suggest, where
+from installer.model.machine import Machine
+from installer.model.plan import InstallPlan, NetworkDevice, Origin
+from installer.validate.common import Report, origin, suggest, where
 
 BOOTPROTOS = ("dhcp", "static", "bootp", "ibft", "query")
 SPECIAL_DEVICES = ("link", "bootif", "ibft")

@@ -6,10 +6,10 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from installer.plan import InstallPlan, Origin, Repository
-from installer.product import Product
-from installer.validate_common import Report, from_kickstart, origin, suggest, where
-from installer.validate_network import hostname_problem
+from installer.model.plan import InstallPlan, Origin, Repository
+from installer.model.product import Product
+from installer.validate.common import Report, from_kickstart, origin, suggest, where
+from installer.validate.network import hostname_problem
 
 SOURCE_SCHEMES = ("http", "https", "ftp", "file", "nfs", "hd", "cdrom")
 REPO_SCHEMES = ("http", "https", "ftp", "file", "nfs")

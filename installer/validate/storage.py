@@ -6,10 +6,10 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from installer.machine import Disk, Machine
-from installer.plan import Encryption, InstallPlan, Origin, StorageConfig
-from installer.product import Product
-from installer.validate_common import MIB, Report, first_origin, gib, mib, origin, suggest, where
+from installer.model.machine import Disk, Machine
+from installer.model.plan import Encryption, InstallPlan, Origin, StorageConfig
+from installer.model.product import Product
+from installer.validate.common import MIB, Report, first_origin, gib, mib, origin, suggest, where
 
 FILESYSTEMS = ("xfs", "ext4", "ext3", "ext2", "btrfs", "vfat", "efi", "swap", "biosboot")
 LINUX_FILESYSTEMS = ("xfs", "ext4", "ext3", "ext2", "btrfs")

@@ -8,9 +8,9 @@ import os
 import re
 from pathlib import Path
 
-from installer.plan import InstallPlan
-from installer.validate_common import Report, origin, suggest
-from installer.validate_network import hostname_problem
+from installer.model.plan import InstallPlan
+from installer.validate.common import Report, origin, suggest
+from installer.validate.network import hostname_problem
 
 LOCALE = re.compile(r"^([a-z]{2,3}(_[A-Z]{2})?(\.[A-Za-z0-9-]+)?(@[A-Za-z0-9]+)?|C|C\.[Uu][Tt][Ff]-?8|POSIX)$")
 TZ_NAME = re.compile(r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$")

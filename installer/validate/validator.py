@@ -6,16 +6,16 @@ field) it comes from. Checks are grouped by area in installer/validate_*.py.
 
 from __future__ import annotations
 
-from installer.diagnostics import Diagnostic
-from installer.machine import Machine
-from installer.plan import InstallPlan
-from installer.product import Product, load_product
-from installer.validate_accounts import check_accounts
-from installer.validate_common import Report
-from installer.validate_network import check_network
-from installer.validate_payload import check_payload
-from installer.validate_storage import check_storage
-from installer.validate_system import check_system
+from installer.model.diagnostics import Diagnostic
+from installer.model.machine import Machine
+from installer.model.plan import InstallPlan
+from installer.model.product import Product, load_product
+from installer.validate.accounts import check_accounts
+from installer.validate.common import Report
+from installer.validate.network import check_network
+from installer.validate.payload import check_payload
+from installer.validate.storage import check_storage
+from installer.validate.system import check_system
 
 
 def validate(plan: InstallPlan, machine: Machine | None = None, product: Product | str | None = None) -> list[Diagnostic]:

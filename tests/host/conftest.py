@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from installer.product import Product, product_from_dict
+from installer.model.product import Product, product_from_dict
 
 from tests.host import rpmrepo
 from tests.host.rpmrepo import Pkg
@@ -150,7 +150,7 @@ def small_target(tmp_path):
 
 
 def _installed(target: Path) -> set[str]:
-    from installer.payload_dnf import rpm_query_args
+    from installer.payload.dnf import rpm_query_args
 
     out = subprocess.run(rpm_query_args(target) + ["-qa", "--qf", "%{NAME}\\n"],
                          capture_output=True, text=True)

@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 
 from installer.context import InstallContext
-from installer.events import Log, Progress
-from installer.machine import Machine
+from installer.model.events import Log, Progress
+from installer.model.machine import Machine
 
 
 class Ctx(InstallContext):

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from installer.probe_disks import NOT_DISK_PREFIXES
+from installer.probe.disks import NOT_DISK_PREFIXES
 from screens import backend
 
 pytestmark = pytest.mark.root
@@ -151,8 +151,8 @@ def test_loop_devices_are_not_reported(real_disk, sparse_file):
 
 def test_app_reprobes_when_a_disk_changes(real_disk, tmp_path):
     """The whole path in the TUI: udev event -> watcher worker -> probe worker -> MachineChanged."""
-    from installer.defaults import new_plan
-    from installer.product import load_product
+    from installer.model.defaults import new_plan
+    from installer.model.product import load_product
     from screens.app import InstallerApp, MachineChanged
     from tests.tui.driver import wait_until
 

@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from installer.defaults import new_plan
-from installer.plan import Repository
+from installer.model.defaults import new_plan
+from installer.model.plan import Repository
 from installer.steps import payload as step
 from tests.host.fakectx import Ctx
 
@@ -226,7 +226,7 @@ def test_resolve_then_install_in_two_runs(make_product, repos, tmp_path, install
     """dnf5 resolves with --assumeno and installs with -y; the same path, driven through dnf4 here."""
     import logging
 
-    from installer.payload_dnf import DnfError, DnfPayload
+    from installer.payload.dnf import DnfError, DnfPayload
 
     repo = {"unsigned": repos.unsigned, "untrusted": repos.otherkey}.get(case, repos.plain)
     product = make_product(repo, [repos.key])

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from installer.events import Progress
-from installer.plan import LiveImage
+from installer.model.events import Progress
+from installer.model.plan import LiveImage
 from installer.steps import payload as step
 from tests.host import liveimages
 from tests.host.fakectx import Ctx
@@ -64,7 +64,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def run_liveimg(product, target: Path, image: LiveImage) -> Ctx:
-    from installer.defaults import new_plan
+    from installer.model.defaults import new_plan
 
     plan = new_plan(product)
     plan.payload.liveimg = image

@@ -11,9 +11,9 @@ import pytest
 from chroot_target import build_chroot, fresh_copy
 
 from installer import engine
-from installer.kickstart import parse_kickstart
-from installer.machine import Disk, Machine, Nic
-from installer.product import load_product
+from installer.kickstart.files import parse_kickstart
+from installer.model.machine import Disk, Machine, Nic
+from installer.model.product import load_product
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 

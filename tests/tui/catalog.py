@@ -6,9 +6,9 @@ so snapshots are stable; the flow tests check real hashing.
 
 from __future__ import annotations
 
-from installer.defaults import new_plan
-from installer.events import Finished, Log, Progress, StepFinished, StepStarted
-from installer.plan import TUI, AutoPart, User
+from installer.model.defaults import new_plan
+from installer.model.events import Finished, Log, Progress, StepFinished, StepStarted
+from installer.model.plan import TUI, AutoPart, User
 from tests.tui.driver import choose, focus_and_type, open_area, pick, wait_for_screen, wait_until
 
 FIXED_HASH = "$6$snapshotsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ./0123456789abcdefghijklm"

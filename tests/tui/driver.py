@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from installer.defaults import new_plan
-from installer.product import load_product
+from installer.model.defaults import new_plan
+from installer.model.product import load_product
 from screens.app import InstallerApp
 from tests.tui import machines
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from installer.machine import Machine
+from installer.model.machine import Machine
 
 PROFILES = Path(__file__).resolve().parent.parent / "profiles"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from installer.secrets import verify
+from installer.model.secrets import verify
 from tests.tui.driver import screen_name, sync, pick, choose, toggle, begin_and_install, done, focus_and_type, make_app, open_area, wait_for_screen, wait_until
 
 ROOT_PW = "Correct-Horse-7-Battery"
@@ -154,7 +154,7 @@ async def test_bios_two_sata_second_disk_free_space_custom(tmp_path):
 
 @sync
 async def test_partial_kickstart_prefills_and_asks_only_for_missing(tmp_path):
-    from installer.kickstart import load_kickstart
+    from installer.kickstart.files import load_kickstart
 
     ks = tmp_path / "partial.ks"
     ks.write_text("lang de_DE.UTF-8\nkeyboard de-latin1\ntimezone Europe/Vienna --utc\n"
@@ -213,7 +213,7 @@ async def test_save_kickstart_from_hub_is_private_and_hashed(tmp_path):
 
 @sync
 async def test_countdown_starts_a_complete_kickstart_and_can_be_cancelled(tmp_path):
-    from installer.kickstart import load_kickstart
+    from installer.kickstart.files import load_kickstart
 
     ks = tmp_path / "full.ks"
     ks.write_text("rootpw --plaintext " + ROOT_PW + "\nignoredisk --only-use=vda\nclearpart --all --initlabel\n"
@@ -293,7 +293,7 @@ async def test_a_selected_disk_that_disappears_is_deselected(tmp_path):
 
 @sync
 async def test_kickstart_disk_named_by_path_is_preselected(tmp_path):
-    from installer.kickstart import load_kickstart
+    from installer.kickstart.files import load_kickstart
 
     ks = tmp_path / "disk.ks"
     ks.write_text("ignoredisk --only-use=disk/by-path/pci-0000:04:00.0\n")

@@ -1,4 +1,4 @@
-from installer.password_quality import check
+from installer.validate.password import check
 
 
 def test_empty_and_common_passwords_are_weak():

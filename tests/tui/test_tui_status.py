@@ -1,9 +1,9 @@
-"""The hub's model: which areas are done, required and missing (installer/status.py, no UI)."""
+"""The hub's model: which areas are done, required and missing (installer/model/status.py, no UI)."""
 
-from installer.defaults import new_plan
-from installer.diagnostics import Diagnostic
-from installer.plan import TUI, AutoPart, SshKey, User
-from installer.status import area_of_field, hub_status, missing, ready
+from installer.model.defaults import new_plan
+from installer.model.diagnostics import Diagnostic
+from installer.model.plan import TUI, AutoPart, SshKey, User
+from installer.model.status import area_of_field, hub_status, missing, ready
 from tests.tui import machines
 
 

@@ -21,15 +21,17 @@ except ImportError:  # a live environment built before pykickstart joined its wh
     sys.path.append(f"/run/azl/src/.venv/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages")
 
 T0 = time.monotonic()
-from installer import storage  # noqa: E402
+from installer.storage.apply import apply_storage, write_fstab
+from installer.storage.preview import preview_storage
+from installer.storage.teardown import teardown, unmount_all  # noqa: E402
 
 IMPORT_SECONDS = time.monotonic() - T0
 
-from installer.diagnostics import PlanError  # noqa: E402
-from installer.events import Progress  # noqa: E402
-from installer.kickstart import load_kickstart  # noqa: E402
-from installer.probe import probe_machine  # noqa: E402
-from installer.product import load_product  # noqa: E402
+from installer.model.diagnostics import PlanError  # noqa: E402
+from installer.model.events import Progress  # noqa: E402
+from installer.kickstart.files import load_kickstart  # noqa: E402
+from installer.probe.udev import probe_machine  # noqa: E402
+from installer.model.product import load_product  # noqa: E402
 
 TARGET = "/mnt/sysroot"
 
@@ -121,12 +123,12 @@ def run_case(case: dict, product) -> dict:
     plan = loaded.plan
     t = time.monotonic()
     try:
-        preview = storage.preview_storage(plan, machine, product)
+        preview = preview_storage(plan, machine, product)
     except PlanError as exc:
         res["preview_error"] = str(exc)
         res["preview_seconds"] = time.monotonic() - t
         try:
-            storage.apply_storage(plan, machine, product, TARGET)
+            apply_storage(plan, machine, product, TARGET)
             res["apply_error"] = None
         except PlanError as exc2:
             res["apply_error"] = str(exc2)
@@ -145,36 +147,36 @@ def run_case(case: dict, product) -> dict:
             seen.append(event)
 
         try:
-            storage.apply_storage(plan, machine, product, TARGET, failing)
+            apply_storage(plan, machine, product, TARGET, failing)
             res["injected"] = "no failure"
         except Boom as exc:
             res["injected"] = str(exc)
         res["after_failure"] = leftovers(mine)
         # what `azl-install plan` shows for the rerun: the half-made layout goes first
-        preview = storage.preview_storage(plan, probe_machine_as(case), product)
+        preview = preview_storage(plan, probe_machine_as(case), product)
         res["preview"] = preview.to_dict()
 
     progress = []
     t = time.monotonic()
-    target = storage.apply_storage(plan, machine, product, TARGET,
+    target = apply_storage(plan, machine, product, TARGET,
                                    lambda e: progress.append(e.to_dict()) if isinstance(e, Progress) else None)
     res["apply_seconds"] = time.monotonic() - t
     res["apply_breakdown"] = dict(target.seconds)
     res["progress"] = progress
     res["executed"] = list(target.actions)
-    storage.write_fstab(target)
+    write_fstab(target)
     res["facts"] = facts(target)
     t = time.monotonic()
-    storage.teardown(target)
+    teardown(target)
     res["teardown_seconds"] = time.monotonic() - t
     res["after_teardown"] = leftovers(mine)
 
     if case.get("rerun"):
         t = time.monotonic()
-        again = storage.apply_storage(plan, machine, product, TARGET)
+        again = apply_storage(plan, machine, product, TARGET)
         res["rerun_executed"] = list(again.actions)
         res["rerun_seconds"] = time.monotonic() - t
-        storage.teardown(again)
+        teardown(again)
         res["after_rerun"] = leftovers(mine)
     if case.get("wipe_after"):
         wipe(mine)
@@ -195,7 +197,7 @@ def main() -> int:
         except Exception:
             res = {"name": case["name"], "crash": traceback.format_exc()}
             try:
-                storage.unmount_all(TARGET)
+                unmount_all(TARGET)
             except Exception:  # noqa: BLE001
                 pass
         res["seconds"] = time.monotonic() - start

@@ -1,0 +1,49 @@
+import subprocess
+import sys
+from pathlib import Path
+
+from installer.live.bootopts import parse_cmdline
+from installer.cli import main
+from installer.live.start import decide
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_kickstart_starts_the_tui():
+    assert decide(parse_cmdline("quiet"), None) == ["azl-install", "tui"]
+
+
+def test_kickstart_with_cmdline_installs_unattended():
+    argv = decide(parse_cmdline("inst.ks=file:/ks.cfg inst.cmdline"), "/run/install/ks.cfg")
+    assert argv == ["azl-install", "install", "--kickstart", "/run/install/ks.cfg", "--yes"]
+
+
+def test_kickstart_without_cmdline_prefills_the_tui_with_countdown():
+    argv = decide(parse_cmdline("inst.ks=file:/ks.cfg inst.dryrun"), "/run/install/ks.cfg")
+    assert argv == ["azl-install", "tui", "--ks", "/run/install/ks.cfg", "--dry-run"]
+
+
+def test_start_print_fetches_the_kickstart(tmp_path, capsys):
+    ks = tmp_path / "my.ks"
+    ks.write_text("text\n")
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text(f"inst.ks=file://{ks} inst.cmdline\n")
+    assert main(["start", "--cmdline-file", str(cmdline), "--ks-dir", str(tmp_path / "run"), "--print"]) == 0
+    assert capsys.readouterr().out.strip() == f"azl-install install --kickstart {ks} --yes"
+
+
+def test_start_with_missing_kickstart_fails_unattended(tmp_path, capsys):
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text(f"inst.ks=file://{tmp_path}/missing.ks inst.cmdline\n")
+    assert main(["start", "--cmdline-file", str(cmdline), "--print"]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_overlay_unit_starts_the_launcher():
+    unit = (ROOT / "iso-overlay/etc/systemd/system/azl-install.service").read_text()
+    exec_line = next(l for l in unit.splitlines() if l.startswith("ExecStart="))
+    launcher = ROOT / "iso-overlay" / exec_line.split("=", 1)[1].lstrip("/")
+    assert launcher.is_file() and launcher.stat().st_mode & 0o111
+    wants = ROOT / "iso-overlay/etc/systemd/system/multi-user.target.wants/azl-install.service"
+    assert wants.is_symlink() and wants.resolve() == (ROOT / "iso-overlay/etc/systemd/system/azl-install.service").resolve()
+    assert subprocess.run(["sh", "-n", str(launcher)]).returncode == 0
