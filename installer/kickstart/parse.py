@@ -3,9 +3,10 @@
 This module imports pykickstart at the top: only import it from inside functions
 (installer.kickstart.files does), so the TUI's first paint does not pay for it.
 
-What azl-install implements is decided here: commands outside SUPPORTED are refused
-with `'cmd' is not supported by azl-install`, options outside their command's set are
-refused the same way, and harmless commands that change nothing become warnings.
+What azl-install implements is decided by the table in installer.kickstart.compat: a refused
+command, option or section is reported as `'cmd --opt' is not supported by azl-install: REASON`,
+harmless ones become warnings, and parsing goes on after either, so that one run reports
+every problem of the file.
 """
 
 from __future__ import annotations
@@ -23,78 +24,15 @@ from pykickstart.options import KSOptionParser
 from pykickstart.parser import KickstartParser, PutBackIterator
 from pykickstart.version import DEVEL, makeVersion
 
+from installer.kickstart import compat
 from installer.model.diagnostics import Diagnostic
 from installer.kickstart.source import Source
 from installer.model.plan import Origin
 from installer.validate.system import ROOT_LOGIN
 
-_PBKDF = {"luks_version", "pbkdf", "pbkdf_memory", "pbkdf_time", "pbkdf_iterations", "cipher"}
-_DISK_FS = {"fstype", "fsopts", "label", "mkfsopts", "encrypted", "passphrase"}
-
-# command -> the option destinations (pykickstart's names) azl-install acts on.
-SUPPORTED: dict[str, frozenset[str]] = {
-    name: frozenset(dests) for name, dests in {
-        "autopart": {"encrypted", "passphrase", "type", "fstype", "nohome", "noboot", "noswap"} | _PBKDF,
-        "clearpart": {"type", "initAll", "disklabel", "drives", "devices"},
-        "ignoredisk": {"ignoredisk", "onlyuse"},
-        "zerombr": set(),
-        "reqpart": {"addBoot"},
-        "part": {"primOnly", "grow", "maxSizeMB", "disk", "recommended", "size"} | _DISK_FS | _PBKDF,
-        "partition": {"primOnly", "grow", "maxSizeMB", "disk", "recommended", "size"} | _DISK_FS | _PBKDF,
-        "volgroup": {"pesize"},
-        "logvol": {"grow", "maxSizeMB", "name", "percent", "recommended", "size", "vgname"} | _DISK_FS | _PBKDF,
-        "raid": {"device", "level", "fstype", "fsopts", "label", "encrypted", "passphrase"} | _PBKDF,
-        "btrfs": {"label", "dataLevel", "metaDataLevel", "subvol", "parent", "name"},
-        "url": {"url", "mirrorlist", "metalink", "proxy", "noverifyssl", "nogpgcheck", "gpgkey"},
-        "cdrom": set(),
-        "repo": {"name", "baseurl", "mirrorlist", "metalink", "cost", "includepkgs", "excludepkgs", "proxy",
-                 "noverifyssl", "install", "nogpgcheck", "gpgkey"},
-        "liveimg": {"url", "proxy", "noverifyssl", "checksum"},
-        "bootloader": {"appendLine", "location", "password", "isCrypted", "driveorder", "timeout", "bootDrive",
-                       "disabled"},
-        "network": {"bootProto", "device", "gateway", "hostname", "ip", "mtu", "nameserver", "netmask", "onboot",
-                    "noipv4", "noipv6", "ipv6", "activate", "nodefroute", "bondslaves", "bondopts", "vlanid",
-                    "ipv6gateway", "interfacename", "ipv4_dns_search", "ipv6_dns_search"},
-        "timezone": {"isUtc", "nontp", "ntpservers"},
-        "timesource": {"ntp_server", "ntp_pool", "ntp_disable"},
-        "lang": {"addsupport"},
-        "keyboard": {"vc_keymap", "x_layouts"},
-        "rootpw": {"isCrypted", "lock", "allow_ssh"},
-        "user": {"name", "groups", "password", "isCrypted", "homedir", "shell", "uid", "gid", "gecos", "lock"},
-        "sshkey": {"username"},
-        "selinux": {"selinux"},
-        "firewall": {"enabled", "ports", "trusts", "services", "remove_services", "use_system_defaults"},
-        "services": {"enabled", "disabled"},
-        "reboot": {"eject", "kexec"},
-        "poweroff": {"eject", "kexec"},
-        "halt": {"eject", "kexec"},
-        "shutdown": {"eject", "kexec"},
-        "text": {"nonInteractive"},
-        "cmdline": set(),
-        "graphical": {"nonInteractive"},
-        "eula": {"agreed"},
-        "skipx": set(),
-        "firstboot": {"firstboot"},
-        "mediacheck": set(),
-        "sshd": {"enabled", "password_auth", "root_login"},
-    }.items()
-}
-
 FINISH = ("reboot", "poweroff", "halt", "shutdown")
 DISPLAY = ("text", "cmdline", "graphical")
 ALIASES = {name: group for group in (FINISH, DISPLAY, ("part", "partition")) for name in group}
-
-# Commands accepted with a warning because they ask for nothing azl-install would do differently.
-HARMLESS = {
-    "skipx": "'skipx' has no effect: azl-install installs no graphical system",
-    "eula": "'eula' has no effect: Azure Linux has no license agreement to accept",
-    "mediacheck": "'mediacheck' has no effect: verify the medium from the boot menu instead",
-    "graphical": "'graphical' is treated as 'text': azl-install has no graphical interface",
-}
-
-# Sections pykickstart lets through that azl-install does not act on.
-REFUSED_SECTIONS = {"%addon", "%certificate"}
-IGNORED_SECTIONS = {"%anaconda": "'%anaconda' has no effect: it configures Anaconda's interface"}
 
 
 @dataclass
@@ -115,6 +53,7 @@ class Parsed:
     sections: list[tuple[str, int, list[str]]] = field(default_factory=list)
     package_lines: list[tuple[int, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    refused: list[tuple[str, int]] = field(default_factory=list)  # (command or section, line) refused
 
     def origin(self, lineno: int | None) -> Origin:
         return self.source.origin(lineno)
@@ -247,6 +186,8 @@ class AzlParser(KickstartParser):
         message = scrub(message, self._secrets)
         self.parsed.diagnostics.append(Diagnostic(message, self.parsed.origin(lineno), severity))
         if severity == "error":
+            if self._context:
+                self.parsed.refused.append((self._context, lineno or 0))
             self._errors += 1
             if self._errors >= MAX_ERRORS:
                 raise TooMuchInput(f"too many errors ({MAX_ERRORS}); stopped reading here")
@@ -314,19 +255,27 @@ class AzlParser(KickstartParser):
         self._context = name
         self._secrets = secret_words(args)
         commands = self.handler.commands
-        if name in commands and name not in SUPPORTED:
-            self._diag(f"'{name}' is not supported by azl-install", lineno)
+        if name in compat.REMOVED and name in commands:
+            self._diag(f"'{name}' {compat.REMOVED[name]}", lineno)
             return None
-        refused = self._unsupported_options(name, args)
-        for opt in refused:
-            self._diag(f"'{name} {opt}' is not supported by azl-install", lineno)
+        rule = compat.command(name)
+        if name in commands and (rule is None or rule.rule.status == compat.REFUSED):
+            self._diag(compat.refusal(name, rule.rule if rule else compat.refuse(compat.NOT_IMPLEMENTED)), lineno)
+            return None
+        refused = False
+        for opt, opt_rule in self._option_rules(name, args):
+            if opt_rule.status == compat.REFUSED:
+                self._diag(compat.refusal(f"{name} {opt}", opt_rule), lineno)
+                refused = True
+            elif opt_rule.status == compat.WARNING:
+                self._diag(compat.warning(f"{name} {opt}", opt_rule), lineno, "warning")
         if refused:
             return None
         if len(self.parsed.records) >= MAX_COMMANDS:
             raise TooMuchInput(f"too many commands (more than {MAX_COMMANDS}); stopped reading here")
         obj = super().handleCommand(lineno, args)  # raises on syntax errors: _tryFunc reports them
-        if name in HARMLESS:
-            self._diag(HARMLESS[name], lineno, "warning")
+        if rule is not None and rule.rule.status == compat.WARNING:
+            self._diag(compat.warning(name, rule.rule), lineno, "warning")
         prev = self.parsed.last(*ALIASES.get(name, (name,)))
         single = obj is not None and obj is commands.get(name)
         if single and prev is not None:
@@ -335,14 +284,13 @@ class AzlParser(KickstartParser):
         self.parsed.records.append(Record(name, lineno, list(args), obj))
         return obj
 
-    def _unsupported_options(self, name: str, args: list[str]) -> list[str]:
-        """The options on this line that azl-install would not act on, as written."""
-        allowed = SUPPORTED.get(name)
+    def _option_rules(self, name: str, args: list[str]) -> list[tuple[str, compat.Rule]]:
+        """The options on this line, as written, that azl-install refuses or warns about."""
         cmd = self.handler.commands.get(name)
         op = getattr(cmd, "op", None)
-        if allowed is None or op is None:
+        if compat.command(name) is None or op is None:
             return []
-        refused: list[str] = []
+        found: list[tuple[str, compat.Rule]] = []
         actions = getattr(op, "_option_string_actions", {})
         for token in args[1:]:
             if not token.startswith("--"):
@@ -352,9 +300,12 @@ class AzlParser(KickstartParser):
             if action is None:
                 matches = {actions[s] for s in actions if s.startswith(opt)}
                 action = matches.pop() if len(matches) == 1 else None
-            if action is not None and action.dest not in allowed and opt not in refused:
-                refused.append(opt)
-        return refused
+            if action is None or action.dest == "help" or any(opt == o for o, _ in found):
+                continue
+            rule = compat.option_rule(name, action.dest)
+            if rule.status in (compat.REFUSED, compat.WARNING):
+                found.append((opt, rule))
+        return found
 
     # -- sections
 
@@ -369,11 +320,14 @@ class AzlParser(KickstartParser):
         def handle_header(lineno, args, _orig=original_header, _name=name):
             self._context = args[0] if args else _name
             self.parsed.sections.append((_name, lineno, list(args)))
-            if _name in REFUSED_SECTIONS:
-                label = " ".join(args[:2]) if _name == "%addon" and len(args) > 1 else _name
-                self._diag(f"'{label}' is not supported by azl-install", lineno)
-            elif _name in IGNORED_SECTIONS:
-                self._diag(IGNORED_SECTIONS[_name], lineno, "warning")
+            rule = compat.SECTIONS.get(_name)
+            label = _name
+            if _name == "%addon":
+                label, rule = compat.addon_rule(args)
+            if rule is not None and rule.status == compat.REFUSED:
+                self._diag(compat.refusal(label, rule), lineno)
+            elif rule is not None and rule.status == compat.WARNING:
+                self._diag(compat.warning(label, rule), lineno, "warning")
             return _orig(lineno, args)
 
         section.handleHeader = handle_header

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from installer.kickstart import source as kickstart_source
 from installer.kickstart.files import MAX_DIAGNOSTICS, load_kickstart, parse_kickstart
-from installer.kickstart.parse import HARMLESS, MAX_COMMAND_LINE, MAX_COMMANDS, MAX_ERRORS, SUPPORTED
+from installer.kickstart import compat
+from installer.kickstart.parse import MAX_COMMAND_LINE, MAX_COMMANDS, MAX_ERRORS
 from installer.model.plan import Origin
 
 
@@ -126,8 +127,8 @@ def test_ksappend_is_refused():
 
 # ---------------------------------------------------------------- refused and harmless commands
 
-UNSUPPORTED = sorted(set(__import__("pykickstart.version", fromlist=["makeVersion"]).makeVersion("F43").commands)
-                     - set(SUPPORTED))
+UNSUPPORTED = sorted(name for name in __import__("pykickstart.version", fromlist=["makeVersion"]).makeVersion("F43")
+                     .commands if name in compat.REMOVED or compat.COMMANDS[name].rule.status == compat.REFUSED)
 
 
 def test_the_unsupported_list_covers_what_the_installer_cannot_do():
@@ -140,7 +141,10 @@ def test_the_unsupported_list_covers_what_the_installer_cannot_do():
 def test_unsupported_commands_are_refused_with_the_exact_message(command):
     text = f"lang en_US.UTF-8\n\n{command} --whatever=1 arg\n"
     result = parse_kickstart(text, "lab.ks")
-    assert messages(result) == [f"lab.ks:3: '{command}' is not supported by azl-install"]
+    (message,) = messages(result)
+    reason = compat.REMOVED.get(command) or compat.COMMANDS[command].rule.reason
+    assert message in (f"lab.ks:3: '{command}' is not supported by azl-install: {reason}", f"lab.ks:3: '{command}' {reason}")
+    assert reason
     assert not result.ok
 
 
@@ -170,7 +174,7 @@ def test_unsupported_commands_are_refused_with_the_exact_message(command):
 ])
 def test_unsupported_options_are_refused(line, option):
     result = parse_kickstart(f"\n{line}\n", "ks.cfg")
-    assert f"ks.cfg:2: '{option}' is not supported by azl-install" in messages(result)
+    assert any(m.startswith(f"ks.cfg:2: '{option}' is not supported by azl-install: ") for m in messages(result))
     assert not result.ok
 
 
@@ -178,10 +182,13 @@ def _options_we_ignore():
     from installer.kickstart.parse import make_handler
 
     handler = make_handler("F43")  # with azl-install's extensions (sshd, repo --nogpgcheck)
-    for name, allowed in sorted(SUPPORTED.items()):
+    for name, cmd in sorted(compat.COMMANDS.items()):
+        if cmd.rule.status == compat.REFUSED:
+            continue
         op = getattr(handler.commands[name], "op", None)
         for action in getattr(op, "_actions", []):
-            if action.option_strings and action.dest not in allowed and "-h" not in action.option_strings:
+            if (action.option_strings and compat.option_rule(name, action.dest).status == compat.REFUSED
+                    and "-h" not in action.option_strings):
                 yield name, action.option_strings[0], action.nargs != 0
 
 
@@ -201,7 +208,7 @@ def test_harmless_commands_are_warnings(line):
     (warning,) = result.diagnostics
     assert warning.severity == "warning" and warning.origin == Origin.kickstart("ks.cfg", 2)
     assert str(warning).startswith("ks.cfg:2: warning: '" + line.split()[0] + "'")
-    assert line.split()[0] in HARMLESS or line.startswith("firstboot")
+    assert compat.COMMANDS[line.split()[0]].rule.status == compat.WARNING or line.startswith("firstboot")
 
 
 @pytest.mark.parametrize("line", ["firstboot --enable", "firstboot --reconfig"])
@@ -214,9 +221,11 @@ def test_sections_we_do_not_act_on():
            "%certificate --filename=ca.pem --dir=/etc/pki\n-----BEGIN CERTIFICATE-----\n%end\n"
     result = parse_kickstart(text)
     assert messages(result) == [
-        "ks.cfg:1: '%addon com_redhat_kdump' is not supported by azl-install",
+        "ks.cfg:1: '%addon com_redhat_kdump' is not supported by azl-install: kdump is not set up by azl-install: "
+        "install kdump-utils and enable kdump in %post",
         "ks.cfg:3: warning: '%anaconda' has no effect: it configures Anaconda's interface",
-        "ks.cfg:6: '%certificate' is not supported by azl-install",
+        "ks.cfg:6: '%certificate' is not supported by azl-install: not implemented yet: copy "
+        "certificates in %post",
     ]
 
 
