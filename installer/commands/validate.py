@@ -72,13 +72,13 @@ def check_file(path: str, machine, product):
 
     result = load_kickstart(path, product=product)
     plan, diags = result.plan, list(result.diagnostics)
-    if plan is not None and result.ok:
+    if plan is not None:
         if not (plan.source_text or "").strip():
             diags.append(Diagnostic("the file is empty", Origin.kickstart(path, 1)))
         else:
-            # Semantic checks only on a plan that parsed cleanly: a line the parser refused
-            # would otherwise come back as confusing follow-up errors (no root, nobody can log in).
-            diags += validate(plan, machine, product)
+            # Every error in one run: what was understood is checked even when some lines were
+            # refused; checks that a refused line would answer ("no root filesystem") are skipped.
+            diags += validate(plan, machine, product, result.partial)
     return plan, sort_diagnostics(_unique(diags))
 
 

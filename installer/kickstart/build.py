@@ -65,6 +65,21 @@ class _Builder:
 
     def error(self, message: str, where: Record | int | None, severity: str = "error") -> None:
         self.diagnostics.append(Diagnostic(message, self.origin(where), severity))
+        if severity == "error":
+            self.parsed.refused.append(self._blamed(where))
+
+    def _blamed(self, where: Record | int | None) -> tuple[str, int]:
+        """(command or section, line) of a line this builder refuses: its area's checks become partial."""
+        if isinstance(where, Record):
+            return where.name, where.lineno
+        line = where or 0
+        for rec in self.parsed.records:
+            if rec.lineno == line:
+                return rec.name, line
+        if any(ln == line for ln, _ in self.parsed.package_lines) or \
+                any(sec == "%packages" and ln == line for sec, ln, _ in self.parsed.sections):
+            return "%packages", line
+        return "", line
 
     def warn(self, message: str, where: Record | int | None) -> None:
         self.error(message, where, "warning")

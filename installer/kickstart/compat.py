@@ -57,8 +57,8 @@ class Command:
     options: dict[str, Rule] = field(default_factory=dict)  # pykickstart option dest -> rule
 
 
-def _luks(status: Rule = ok()) -> dict[str, Rule]:
-    return {name: status for name in ("encrypted", "passphrase", "cipher", "luks_version", "pbkdf", "pbkdf_memory",
+def _luks() -> dict[str, Rule]:
+    return {name: ok() for name in ("encrypted", "passphrase", "cipher", "luks_version", "pbkdf", "pbkdf_memory",
                                       "pbkdf_time", "pbkdf_iterations")} | {
         "escrowcert": refuse(LUKS_ESCROW), "backuppassphrase": refuse(LUKS_ESCROW),
         "hw_passphrase": refuse(HW_OPAL)}

@@ -21,6 +21,9 @@ from installer.model.product import Product, load_product
 class KickstartResult:
     plan: InstallPlan | None  # None only when errors prevent building it
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Plan areas (storage, accounts, ...) that lack a line the parser refused: their whole-plan
+    # checks ("no root filesystem") would only echo that refusal, so validation leaves them out.
+    partial: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -78,7 +81,7 @@ def _parse(text: str | bytes, filename: str, product: Product | None) -> Kicksta
     diagnostics += more
     plan.source_file = filename
     plan.source_text = text
-    return KickstartResult(plan, _unique(diagnostics))
+    return KickstartResult(plan, _unique(diagnostics), kickstart_parse.partial_areas(parsed))
 
 
 MAX_DIAGNOSTICS = 100

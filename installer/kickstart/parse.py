@@ -54,6 +54,7 @@ class Parsed:
     package_lines: list[tuple[int, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     refused: list[tuple[str, int]] = field(default_factory=list)  # (command or section, line) refused
+    stopped: bool = False  # reading ended early (an error pykickstart cannot continue after)
 
     def origin(self, lineno: int | None) -> Origin:
         return self.source.origin(lineno)
@@ -453,6 +454,23 @@ def make_handler(version_name: str):
     return copy.deepcopy(_prototype(version_name))
 
 
+_SECTION_AREAS = {"%packages": "payload", "%pre": "scripts", "%pre-install": "scripts", "%post": "scripts",
+                  "%onerror": "scripts", "%traceback": "scripts"}
+
+
+def partial_areas(parsed: Parsed) -> frozenset[str]:
+    """The plan areas that lost a refused line (see KickstartResult.partial)."""
+    if parsed.stopped:
+        return frozenset({rule.area for rule in compat.COMMANDS.values()} | set(_SECTION_AREAS.values()))
+    areas = set()
+    for name, _line in parsed.refused:
+        rule = compat.command(name)
+        area = rule.area if rule is not None else _SECTION_AREAS.get(name)
+        if area:
+            areas.add(area)
+    return frozenset(areas)
+
+
 def run(source: Source, version_name: str) -> Parsed:
     """Parse expanded kickstart text; syntax errors become Diagnostics, parsing goes on where it can."""
     try:
@@ -467,7 +485,11 @@ def run(source: Source, version_name: str) -> Parsed:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            parser.readKickstartFromString(source.text)
+            try:
+                parser.readKickstartFromString(source.text)
+            except Exception:
+                parsed.stopped = True
+                raise
         except TooMuchInput as exc:
             parsed.diagnostics.append(Diagnostic(str(exc), source.origin(parser.current_line)))
         except KickstartError as exc:

@@ -118,7 +118,7 @@ def check_accounts(plan: InstallPlan, report: Report) -> None:
     keyed: set[str] = set()
     for k in acc.ssh_keys:
         if k.username != "root" and k.username not in users:
-            report.error(f"sshkey --username={k.username}: no such user (define it with 'user --name="
+            report.gap(f"sshkey --username={k.username}: no such user (define it with 'user --name="
                          f"{k.username}' or use root)", k.origin)
         problem = ssh_key_problem(k.key)
         if problem:
@@ -131,12 +131,12 @@ def check_accounts(plan: InstallPlan, report: Report) -> None:
     root_can = (not acc.root_lock and _usable(acc.root_password_hash)) or "root" in keyed
     user_can = any((not u.lock and _usable(u.password_hash)) or u.name in keyed for u in plan.accounts.users)
     if not root_can and not user_can and plan.interactive:
-        report.warning("no way to log in is configured: the installer will ask for a root password or a user",
-                       root_o if acc.root_lock else origin(plan, "interactive"), "accounts")
+        report.gap("no way to log in is configured: the installer will ask for a root password or a user",
+                   root_o if acc.root_lock else origin(plan, "interactive"), "accounts", "warning")
     elif not root_can and not user_can:
         blame = root_o if acc.root_lock else None
-        report.error("nobody can log in: set 'rootpw', add a 'user' with a password, or add an 'sshkey'", blame,
-                     "accounts")
+        report.gap("nobody can log in: set 'rootpw', add a 'user' with a password, or add an 'sshkey'", blame,
+                   "accounts")
 
 
 def _hash_ok(value: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from collections.abc import Iterable
 
 from installer.model.diagnostics import Diagnostic
 from installer.model.plan import InstallPlan, Origin, Tracked
@@ -20,17 +20,32 @@ class Report:
     missing closing brace.
     """
 
-    def __init__(self, plan: InstallPlan):
+    def __init__(self, plan: InstallPlan, partial: Iterable[str] = ()):
         self.plan = plan
         self.diagnostics: list[Diagnostic] = []
         self.fallback = _end_of_file(plan)
         self.area: str | None = None  # the plan section being checked: the TUI's field when none is given
+        # Areas missing a kickstart line that was refused: gap() checks there are skipped, and counted.
+        self.partial = frozenset(partial)
+        self.skipped: dict[str, int] = {}
 
     def error(self, message: str, origin: Origin | None, field: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(message, origin or self.fallback, "error", field or self.area))
 
     def warning(self, message: str, origin: Origin | None, field: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(message, origin or self.fallback, "warning", field or self.area))
+
+    def gap(self, message: str, origin: Origin | None, field: str | None = None, severity: str = "error") -> None:
+        """An error about something missing or undefined, which a refused line of the same area may explain.
+
+        Reported unless the area is partial (see installer.kickstart.files.KickstartResult.partial):
+        then the refusal is the error to fix, and repeating it as "no root filesystem" would mislead.
+        """
+        area = (field or self.area or "").split(".", 1)[0]
+        if area in self.partial:
+            self.skipped[area] = self.skipped.get(area, 0) + 1
+            return
+        self.diagnostics.append(Diagnostic(message, origin or self.fallback, severity, field or self.area))
 
 
 def _end_of_file(plan: InstallPlan) -> Origin | None:

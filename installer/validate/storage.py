@@ -73,7 +73,7 @@ def check_storage(plan: InstallPlan, machine: Machine | None, product: Product, 
             report.error("reqpart creates only the partitions the firmware needs: add autopart, or part/logvol "
                          "commands for /", origin(st, "reqpart", "reqpart_add_boot"))
         else:
-            report.error("no disk layout: add autopart, or part/volgroup/logvol/raid commands", None, "storage")
+            report.gap("no disk layout: add autopart, or part/volgroup/logvol/raid commands", None, "storage")
 
     _check_clearpart(st, report)
     requests = _collect_requests(st)
@@ -144,7 +144,7 @@ def _check_mountpoints(requests: list[_Request], report: Report) -> None:
         if mp == "/":
             roots.append(r)
     if requests and not roots:
-        report.error("the layout has no root filesystem: add a / mountpoint", requests[0].origin)
+        report.gap("the layout has no root filesystem: add a / mountpoint", requests[0].origin)
 
 
 def _check_filesystems(st: StorageConfig, requests: list[_Request], report: Report) -> None:
@@ -245,10 +245,10 @@ def _check_lvm(st: StorageConfig, report: Report) -> None:
             report.error(f"volume group {vg.name} is already defined{where(vgs[vg.name], vg.origin)}", vg.origin)
         vgs.setdefault(vg.name, vg.origin)
         if not vg.physvols:
-            report.error(f"volume group {vg.name} has no physical volumes", vg.origin)
+            report.gap(f"volume group {vg.name} has no physical volumes", vg.origin)
         for pv in vg.physvols:
             if pv not in pvs:
-                report.error(f"volume group {vg.name}: physical volume {pv} is not defined "
+                report.gap(f"volume group {vg.name}: physical volume {pv} is not defined "
                              f"(add 'part {pv} ...'){suggest(pv, pvs)}", vg.origin)
             elif pv in used:
                 report.error(f"physical volume {pv} is already in a volume group{where(used[pv], vg.origin)}",
@@ -264,7 +264,7 @@ def _check_lvm(st: StorageConfig, report: Report) -> None:
     percents: dict[str, int] = {}
     for lv in st.logvols:
         if lv.vgname not in vgs:
-            report.error(f"logical volume {lv.name}: volume group {lv.vgname!r} is not defined"
+            report.gap(f"logical volume {lv.name}: volume group {lv.vgname!r} is not defined"
                          f"{suggest(lv.vgname, vgs)}", lv.origin)
         if not LVM_NAME.match(lv.name or "") or lv.name in (".", "..") or (lv.name or "").startswith("snapshot"):
             report.error(f"invalid logical volume name {lv.name!r}", lv.origin)
@@ -288,7 +288,7 @@ def _check_raid(st: StorageConfig, report: Report) -> None:
         if level not in RAID_MIN_MEMBERS:
             report.error(f"RAID level {r.level!r} is not supported ({', '.join(RAID_MIN_MEMBERS)})", r.origin)
         elif len(r.members) < RAID_MIN_MEMBERS[level]:
-            report.error(f"{level} needs at least {RAID_MIN_MEMBERS[level]} members, {r.device} has "
+            report.gap(f"{level} needs at least {RAID_MIN_MEMBERS[level]} members, {r.device} has "
                          f"{len(r.members)}", r.origin)
         if r.device in devices:
             report.error(f"RAID device {r.device} is already defined{where(devices[r.device], r.origin)}", r.origin)
@@ -296,7 +296,7 @@ def _check_raid(st: StorageConfig, report: Report) -> None:
         disks_used: dict[str, str] = {}
         for m in r.members:
             if m not in members:
-                report.error(f"RAID member {m} is not defined (add 'part {m} ...'){suggest(m, members)}", r.origin)
+                report.gap(f"RAID member {m} is not defined (add 'part {m} ...'){suggest(m, members)}", r.origin)
                 continue
             if m in used:
                 report.error(f"RAID member {m} is already in a RAID device{where(used[m], r.origin)}", r.origin)
@@ -320,10 +320,10 @@ def _check_btrfs(st: StorageConfig, report: Report) -> None:
     for v in volumes:
         refs.update(x for x in (v.name, v.label, v.mountpoint) if x)
         if not v.members:
-            report.error("btrfs volume has no member partitions (add 'part btrfs.NN ...')", v.origin)
+            report.gap("btrfs volume has no member partitions (add 'part btrfs.NN ...')", v.origin)
         for m in v.members:
             if m not in members:
-                report.error(f"btrfs member {m} is not defined (add 'part {m} ...')", v.origin)
+                report.gap(f"btrfs member {m} is not defined (add 'part {m} ...')", v.origin)
         for flag, level in (("--data", v.data_level), ("--metadata", v.metadata_level)):
             if level is None:
                 continue
@@ -331,13 +331,13 @@ def _check_btrfs(st: StorageConfig, report: Report) -> None:
             if lv not in BTRFS_LEVELS:
                 report.error(f"{flag}={level} is not a btrfs RAID level ({', '.join(BTRFS_LEVELS)})", v.origin)
             elif len(v.members) < BTRFS_LEVELS[lv]:
-                report.error(f"{flag}={lv} needs at least {BTRFS_LEVELS[lv]} member partitions", v.origin)
+                report.gap(f"{flag}={lv} needs at least {BTRFS_LEVELS[lv]} member partitions", v.origin)
     for s in st.btrfs:
         if s.subvol:
             if not s.name:
                 report.error("btrfs subvolume needs --name", s.origin)
             if not s.parent or s.parent not in refs:
-                report.error(f"btrfs subvolume {s.name or ''}: parent volume {s.parent!r} is not defined",
+                report.gap(f"btrfs subvolume {s.name or ''}: parent volume {s.parent!r} is not defined",
                              s.origin)
 
 
@@ -485,11 +485,11 @@ class _DiskCheck:
         if self.machine.firmware == "uefi":
             if "/boot/efi" not in mps and "efi" not in mps:
                 size = self.product.storage.get("esp_size_mib", 600)
-                self.report.error(f"this UEFI machine needs an EFI system partition: add "
+                self.report.gap(f"this UEFI machine needs an EFI system partition: add "
                                   f"'part /boot/efi --fstype=efi --size={size}' or 'reqpart'", first)
         elif self.machine.firmware == "bios" and self._disklabel() == "gpt":
             if "biosboot" not in mps:
-                self.report.error("this BIOS machine boots from a GPT disk and needs a biosboot partition: add "
+                self.report.gap("this BIOS machine boots from a GPT disk and needs a biosboot partition: add "
                                   "'part biosboot --fstype=biosboot --size=1' or 'reqpart'", first)
 
     # -- space

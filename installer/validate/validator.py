@@ -18,12 +18,14 @@ from installer.validate.storage import check_storage
 from installer.validate.system import check_system
 
 
-def validate(plan: InstallPlan, machine: Machine | None = None, product: Product | str | None = None) -> list[Diagnostic]:
+def validate(plan: InstallPlan, machine: Machine | None = None, product: Product | str | None = None,
+             partial: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """Every problem of the plan. `partial`: areas that lost refused kickstart lines (their gap checks are skipped)."""
     if product is None:
         product = load_product(plan.product or "azurelinux-4.0")
     elif isinstance(product, str):
         product = load_product(product)
-    report = Report(plan)
+    report = Report(plan, partial)
     if plan.product and plan.product != product.id:
         report.warning(f"the plan is for {plan.product}, validated against {product.id}", plan.origin_of("product"))
     report.area = "storage"
@@ -35,6 +37,10 @@ def validate(plan: InstallPlan, machine: Machine | None = None, product: Product
     report.area = "accounts"
     check_accounts(plan, report)
     check_system(plan, report)
+    report.area = None
+    for area, count in sorted(report.skipped.items()):
+        report.warning(f"{count} {area} check(s) that need the refused lines were skipped; "
+                       "validate again after fixing them", None, area)
     return sort_diagnostics(report.diagnostics)
 
 

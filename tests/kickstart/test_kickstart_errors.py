@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from installer.kickstart import compat
 from installer.kickstart import source as kickstart_source
 from installer.kickstart.files import MAX_DIAGNOSTICS, load_kickstart, parse_kickstart
-from installer.kickstart import compat
 from installer.kickstart.parse import MAX_COMMAND_LINE, MAX_COMMANDS, MAX_ERRORS
 from installer.model.plan import Origin
 
@@ -221,11 +221,11 @@ def test_sections_we_do_not_act_on():
            "%certificate --filename=ca.pem --dir=/etc/pki\n-----BEGIN CERTIFICATE-----\n%end\n"
     result = parse_kickstart(text)
     assert messages(result) == [
-        "ks.cfg:1: '%addon com_redhat_kdump' is not supported by azl-install: kdump is not set up by azl-install: "
-        "install kdump-utils and enable kdump in %post",
+        ("ks.cfg:1: '%addon com_redhat_kdump' is not supported by azl-install: kdump is not set up by azl-install: "
+         "install kdump-utils and enable kdump in %post"),
         "ks.cfg:3: warning: '%anaconda' has no effect: it configures Anaconda's interface",
-        "ks.cfg:6: '%certificate' is not supported by azl-install: not implemented yet: copy "
-        "certificates in %post",
+        ("ks.cfg:6: '%certificate' is not supported by azl-install: not implemented yet: copy "
+         "certificates in %post"),
     ]
 
 
