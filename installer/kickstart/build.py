@@ -10,7 +10,8 @@ from typing import Any
 
 from pykickstart import constants as K
 
-from installer.model import secrets
+from installer.kickstart import compat
+from installer.model import catalog, secrets
 from installer.model.defaults import new_plan
 from installer.model.diagnostics import Diagnostic
 from installer.kickstart.parse import FINISH, Parsed, Record, hostname_only
@@ -19,6 +20,7 @@ from installer.model.plan import (
     PartitionRequest, RaidRequest, Repository, Script, Secret, SshKey, User, VolGroupRequest,
 )
 from installer.model.product import Product
+from installer.validate.system import known_keymaps
 
 URL_SOURCE_NAME = "install-source"
 
@@ -84,6 +86,14 @@ class _Builder:
     def warn(self, message: str, where: Record | int | None) -> None:
         self.error(message, where, "warning")
 
+    def value_rule(self, command: str, what: str, label: str, where: Record | int | None) -> None:
+        """Report a special value by its rule in the compatibility table (installer.kickstart.compat)."""
+        rule = compat.VALUES[(command, what)]
+        if rule.status == compat.REFUSED:
+            self.error(compat.refusal(label, rule), where)
+        else:
+            self.warn(compat.warning(label, rule), where)
+
     def data_records(self, *names: str) -> list[Record]:
         """Records of a list command that pykickstart kept (it drops some duplicates, with a warning)."""
         kept_ids = {id(d) for name in names for d in (self.h.commands[name].dataList() or [])}
@@ -148,8 +158,12 @@ class _Builder:
         kind = self.product.storage.get("scheme", "lvm") if ap.type is None else _AUTOPART.get(ap.type)
         if kind is None:
             names = {v: k for k, v in ap.typeMap.items()}
-            self.error(f"'autopart --type={names.get(ap.type, ap.type)}' is not supported by azl-install "
-                       "(use lvm, plain or btrfs)", rec)
+            given = names.get(ap.type, ap.type)
+            if ("autopart", f"--type={given}") in compat.VALUES:
+                self.value_rule("autopart", f"--type={given}", f"autopart --type={given}", rec)
+            else:
+                self.error(f"'autopart --type={given}' is not supported by azl-install (use lvm, plain or btrfs)",
+                           rec)
             kind = "lvm"
         home = bool(self.product.storage.get("home", False))
         auto = AutoPart()
@@ -162,6 +176,12 @@ class _Builder:
         st = self.plan.storage
         for rec in self.data_records("part", "partition"):
             d = rec.obj
+            if d.mountpoint == "prepboot" or (d.fstype or "").lower() == "prepboot":
+                self.value_rule("part", "prepboot", f"{rec.name} prepboot", rec)
+                continue
+            if (d.fstype or "").lower() == "tmpfs":
+                self.value_rule("part", "--fstype=tmpfs", f"{rec.name} {d.mountpoint} --fstype=tmpfs", rec)
+                continue
             st.partitions.append(PartitionRequest(
                 origin=self.origin(rec), mountpoint=d.mountpoint, size_mib=_none(d.size), grow=bool(d.grow),
                 maxsize_mib=_none(d.maxSizeMB), fstype=_none(d.fstype), ondisk=_none(d.disk), label=_none(d.label),
@@ -189,8 +209,10 @@ class _Builder:
         for rec in self.data_records("btrfs"):
             d = rec.obj
             devices = list(d.devices)
-            parent = (_none(d.parent) or (devices[0] if devices else None)) if d.subvol else None
-            members = [x for x in devices if x != parent] if d.subvol else devices
+            given = (_none(d.parent) or (devices[0] if devices else None)) if d.subvol else None
+            members = [x for x in devices if x != given] if d.subvol else devices
+            # LABEL=NAME names the volume by its --label, which is how the volume is known here
+            parent = given[6:] if given and given[:6].upper() == "LABEL=" else given
             st.btrfs.append(BtrfsRequest(
                 origin=self.origin(rec), mountpoint=None if d.mountpoint in ("none", "") else d.mountpoint,
                 name=_none(d.name), subvol=bool(d.subvol), parent=parent, members=members,
@@ -228,6 +250,22 @@ class _Builder:
         if self.h.packages.seen:
             self.packages()
 
+    def set_aliases(self) -> dict[str, str]:
+        """Fedora/RHEL group ids of this %packages mapped to the product's sets, each with a warning."""
+        aliases: dict[str, str] = {}
+        for line, text in self.parsed.package_lines:
+            if not text.startswith("@"):
+                continue
+            name = text.lstrip("@^").split(" --")[0].strip()
+            if name in self.product.package_sets or name in aliases:
+                continue
+            target = catalog.package_set_alias(name, self.product)
+            if target is not None:
+                aliases[name] = target
+                self.warn(f"'{text.split(' --')[0].strip()}' is a Fedora/RHEL group: azl-install installs the "
+                          f"{self.product.name} package set '{target}' instead", line)
+        return aliases
+
     def packages(self) -> None:
         pk = self.h.packages
         header = next((s for s in reversed(self.parsed.sections) if s[0] == "%packages"), None)
@@ -237,9 +275,12 @@ class _Builder:
         known = self.product.package_sets
         sets: list[str] = [self.product.default_set] if pk.default else []
         environment = None
+        aliases = self.set_aliases()
         if pk.environment and not pk.default:
             if pk.environment in known:
                 sets.append(pk.environment)
+            elif pk.environment in aliases:
+                sets.append(aliases[pk.environment])
             else:
                 environment = pk.environment
         groups: list[str] = []
@@ -254,6 +295,8 @@ class _Builder:
                 self.error(f"'@{g.name} {opt}' is not supported by azl-install", where)
             if g.name in known:
                 sets.append(g.name)
+            elif g.name in aliases:
+                sets.append(aliases[g.name])
             else:
                 groups.append(g.name)
         envs = [(line, text) for line, text in self.parsed.package_lines if text.startswith("@^")]
@@ -271,7 +314,7 @@ class _Builder:
             timeout=pk.timeout, retries=pk.retries)
         # Each entry's own line, for messages about a single package or set ("sets[server]" -> ks.cfg:12).
         for line, text in self.parsed.package_lines:
-            key = _entry_key(text, known)
+            key = _entry_key(text, known, aliases)
             if key:
                 sel.origins[key] = self.origin(line)
 
@@ -333,19 +376,19 @@ class _Builder:
             if d.ntp_pool:
                 sy.set("ntp_pools", _unique(sy.ntp_pools + [d.ntp_pool]), o)
             if getattr(d, "nts", False):
-                self.error("'timesource --nts' is not supported by azl-install", rec)
+                self.value_rule("timesource", "--nts", "timesource --nts", rec)
         rec = self.parsed.last("lang")
         if rec:
             o = self.origin(rec)
-            sy.set("lang", self.h.lang.lang, o)
+            sy.set("lang", catalog.full_locale(self.h.lang.lang), o)
             if self.h.lang.addsupport:
-                sy.set("lang_support", _split(self.h.lang.addsupport), o)
+                sy.set("lang_support", [catalog.full_locale(x) for x in _split(self.h.lang.addsupport)], o)
         rec = self.parsed.last("keyboard")
         if rec:
             kb = self.h.keyboard
             o = self.origin(rec)
-            layouts = _split(kb.x_layouts)
-            keymap = kb.vc_keymap or getattr(kb, "_keyboard", "") or (layouts[0] if layouts else "")
+            layouts = [" ".join(x.split()) for x in _split(kb.x_layouts)]
+            keymap = kb.vc_keymap or getattr(kb, "_keyboard", "") or (_console_keymap(layouts[0]) if layouts else "")
             if keymap:
                 sy.set("keyboard", keymap, o)
             if layouts:
@@ -386,8 +429,10 @@ class _Builder:
     def password(self, value: str, crypted: bool, rec: Record, what: str) -> str | None:
         if crypted:
             if not secrets.is_crypt_hash(value):
-                self.error(f"'{what} --iscrypted' needs a crypt(3) hash (SHA-512 '$6$...' or yescrypt '$y$...'); "
-                           "use --plaintext for a clear-text password", rec)
+                hint = ("; 'rootpw --lock --iscrypted locked' locks root without a password" if what == "rootpw"
+                        else "; 'user --lock' locks the account")
+                self.error(f"'{what} --iscrypted' needs a crypt(3) hash (SHA-512 '$6$...' or yescrypt '$y$...', "
+                           f"as 'openssl passwd -6' makes){hint}", rec)
                 return None
             return value
         try:
@@ -402,7 +447,9 @@ class _Builder:
         if rec:
             rp = self.h.rootpw
             o = self.origin(rec)
-            if rp.password:
+            if rp.password and rp.lock and rp.isCrypted and not secrets.is_crypt_hash(rp.password):
+                pass  # `rootpw --lock --iscrypted locked`: root is locked and has no password, as in Anaconda
+            elif rp.password:
                 hashed = self.password(rp.password, bool(rp.isCrypted), rec, "rootpw")
                 if hashed:
                     ac.set("root_password_hash", hashed, o)
@@ -505,10 +552,12 @@ class _Builder:
             self.plan.set("interactive", interactive, self.origin(rec))
         rec = self.parsed.last("firstboot")
         if rec:
-            if any(t in ("--enable", "--enabled", "--reconfig") for t in rec.args[1:]):
-                self.error("'firstboot --enable' is not supported by azl-install", rec)
+            given = [t for t in rec.args[1:] if t in ("--enable", "--enabled", "--reconfig")]
+            if given:
+                what = "--reconfig" if given[-1] == "--reconfig" else "--enable"
+                self.value_rule("firstboot", what, f"firstboot {given[-1]}", rec)
             else:
-                self.warn("'firstboot' has no effect: Azure Linux has no first-boot setup tool", rec)
+                self.value_rule("firstboot", "--disable", "firstboot", rec)
 
     def build(self) -> InstallPlan:
         for step in (self.storage, self.payload, self.bootloader, self.system, self.network, self.accounts,
@@ -517,17 +566,29 @@ class _Builder:
         return self.plan
 
 
-def _entry_key(text: str, known) -> str | None:
+def _console_keymap(layout: str) -> str:
+    """The console keymap for an X layout: 'cz (qwerty)' -> 'cz-qwerty' when that keymap exists, else 'cz'."""
+    name, _, variant = layout.partition("(")
+    name, variant = name.strip(), variant.rstrip(")").strip()
+    if variant and f"{name}-{variant}" in known_keymaps():
+        return f"{name}-{variant}"
+    return name
+
+
+def _entry_key(text: str, known, aliases: dict[str, str] | None = None) -> str | None:
+    aliases = aliases or {}
     text = text.strip()
     if not text:
         return None
     if text.startswith("@^"):
         name = text[2:].strip()
+        name = aliases.get(name, name)
         return f"sets[{name}]" if name in known else "environment"
     if text.startswith("-@"):
         return f"excluded_groups[{text[2:].strip()}]"
     if text.startswith("@"):
         name = text[1:].split(" --")[0].strip()
+        name = aliases.get(name, name)
         return f"sets[{name}]" if name in known else f"groups[{name}]"
     if text.startswith("-"):
         return f"excluded_packages[{text[1:].strip()}]"

@@ -174,6 +174,7 @@ class AzlParser(KickstartParser):
         self._iter: _CountingIterator | None = None
         self._context: str | None = None
         self._secrets: list[str] = []  # values on the current line that may be passwords
+        self._args: list[str] = []  # the words of the command line being handled
         self._errors = 0
         super().__init__(handler, followIncludes=False, errorsAreFatal=False)
 
@@ -216,6 +217,8 @@ class AzlParser(KickstartParser):
         """pykickstart warnings about things azl-install supports on purpose."""
         if message.startswith("An ssh user with the name"):
             return True  # several keys for one user all go to authorized_keys
+        if message.startswith("A network device with the name ") and "--vlanid" in " ".join(self._args):
+            return True  # a VLAN on a parent that has its own line: installer.validate.network checks the pair
         if message == "A network device with the name has already been defined.":
             # `network --hostname=NAME` is a device-less line too; it only names the system.
             unnamed = [r for r in self.parsed.records if r.name == "network" and r.obj is not None
@@ -254,6 +257,7 @@ class AzlParser(KickstartParser):
     def handleCommand(self, lineno, args):
         name = args[0]
         self._context = name
+        self._args = list(args)
         self._secrets = secret_words(args)
         commands = self.handler.commands
         if name in compat.REMOVED and name in commands:

@@ -72,9 +72,11 @@ def check_network(plan: InstallPlan, machine: Machine | None, report: Report) ->
     for dev in plan.network.devices:
         o = dev.origin
         name = dev.device or ""
-        key = (dev.interface_name or name).lower()
+        # a VLAN is its own device (PARENT.ID unless --interfacename names it): its parent may have a line too
+        label = dev.interface_name or (f"{name}.{dev.vlan_id}" if name and dev.vlan_id is not None else name)
+        key = label.lower()
         if key and key in devices:
-            report.error(f"network device {dev.interface_name or name} is already configured"
+            report.error(f"network device {label} is already configured"
                          f"{where(devices[key], o)}", o)
         elif key:
             devices[key] = o

@@ -114,7 +114,7 @@ def check_system(plan: InstallPlan, report: Report) -> None:
     kb_o = origin(sysc, "keyboard", "x_layouts")
     keymaps = known_keymaps()
     for km in [sysc.keyboard, *sysc.x_layouts]:
-        if km and km.split("(", 1)[0] not in keymaps:
+        if km and km.split("(", 1)[0].strip() not in keymaps:
             report.warning(f"keyboard layout {km!r} is not known{suggest(km, keymaps)}", kb_o)
     report.area = "security"
     _check_security(plan, report)

@@ -12,6 +12,7 @@ from installer.model.plan import InstallPlan
 from installer.model.product import Product, load_product
 from installer.validate.accounts import check_accounts
 from installer.validate.common import Report
+from installer.validate.names import check_names
 from installer.validate.network import check_network
 from installer.validate.payload import check_payload
 from installer.validate.storage import check_storage
@@ -37,6 +38,7 @@ def validate(plan: InstallPlan, machine: Machine | None = None, product: Product
     report.area = "accounts"
     check_accounts(plan, report)
     check_system(plan, report)
+    check_names(plan, product, report)
     report.area = None
     for area, count in sorted(report.skipped.items()):
         report.warning(f"{count} {area} check(s) that need the refused lines were skipped; "

@@ -213,7 +213,8 @@ def test_harmless_commands_are_warnings(line):
 
 @pytest.mark.parametrize("line", ["firstboot --enable", "firstboot --reconfig"])
 def test_firstboot_enable_is_refused(line):
-    assert messages(parse_kickstart(line + "\n")) == ["ks.cfg:1: 'firstboot --enable' is not supported by azl-install"]
+    assert messages(parse_kickstart(line + "\n")) == [
+        f"ks.cfg:1: '{line}' is not supported by azl-install: Azure Linux has no first-boot setup tool (initial-setup)"]
 
 
 def test_sections_we_do_not_act_on():
@@ -260,8 +261,8 @@ def test_every_bad_line_is_reported_and_parsing_goes_on():
         "ks.cfg:2: unknown command 'frobnicate'",
         "ks.cfg:3: part: argument --size: invalid int value: 'x'",
         "ks.cfg:5: selinux: unrecognized arguments: --sideways",
-        "ks.cfg:4: 'rootpw --iscrypted' needs a crypt(3) hash (SHA-512 '$6$...' or yescrypt '$y$...'); "
-        "use --plaintext for a clear-text password",
+        ("ks.cfg:4: 'rootpw --iscrypted' needs a crypt(3) hash (SHA-512 '$6$...' or yescrypt '$y$...', as "
+         "'openssl passwd -6' makes); 'rootpw --lock --iscrypted locked' locks root without a password"),
     ]
     assert result.plan is not None and result.plan.storage.zerombr
 
@@ -277,8 +278,8 @@ def test_unbalanced_quote_names_the_line():
     ("lang C\n%frobnicate\n%end\n", "ks.cfg:2: unknown section '%frobnicate'"),
     ("%post --frob\n%end\n", "ks.cfg:1: %post: unrecognized arguments: --frob"),
     ("network --device=eth0 --mtu=big\n", "ks.cfg:1: network --mtu must be a number, not 'big'"),
-    ("autopart --type=thinp\n", "ks.cfg:1: 'autopart --type=thinp' is not supported by azl-install "
-                                "(use lvm, plain or btrfs)"),
+    ("autopart --type=thinp\n", ("ks.cfg:1: 'autopart --type=thinp' is not supported by azl-install: "
+                                 "thin LVM is not implemented yet: use lvm, plain or btrfs")),
     ("repo --name=extras\n", "ks.cfg:1: repo --name=extras needs --baseurl, --mirrorlist or --metalink"),
     ("url\n", "ks.cfg:1: One of --mirrorlist, --url, --metalink options must be specified for url command."),
     ("part / --size=1\nautopart\n", "ks.cfg:2: The autopart and partition commands can't be used at the same time."),

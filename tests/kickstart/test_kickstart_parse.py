@@ -151,7 +151,7 @@ def test_btrfs_volume_and_subvolumes():
     assert (vol.members, vol.data_level, vol.metadata_level, vol.label) == (["btrfs.01", "btrfs.02"], "raid1",
                                                                           "raid1", "pool")
     assert (root.mountpoint, root.subvol, root.name, root.parent, root.members) == ("/", True, "root",
-                                                                                   "LABEL=pool", [])
+                                                                                   "pool", [])  # LABEL=X names the volume by its --label
     assert home.origin == at(text, "btrfs /home")
 
 

@@ -241,7 +241,7 @@ def storage(draw, plan):
         s.btrfs.append(BtrfsRequest(mountpoint=None, members=["btrfs.01"], label="pool",
                                     data_level=draw(opt(st.sampled_from(["single", "raid1"]))),
                                     metadata_level=draw(opt(st.sampled_from(["raid0", "raid1"])))))
-        s.btrfs.append(BtrfsRequest(mountpoint="/pool/home", name="home", subvol=True, parent="LABEL=pool"))
+        s.btrfs.append(BtrfsRequest(mountpoint="/pool/home", name="home", subvol=True, parent="pool"))
 
 
 @st.composite
