@@ -93,8 +93,8 @@ def test_well_known_fedora_groups_map_to_package_sets(line, wanted):
     if line[1:].lstrip("^") == wanted:
         assert messages == []
     else:
-        assert messages == [f"site.ks:9: warning: '{line}' is a Fedora/RHEL group: azl-install installs the "
-                            f"Azure Linux package set '{wanted}' instead"]
+        assert messages == [(f"site.ks:9: warning: '{line}' is a Fedora/RHEL group: azl-install installs the "
+                            f"Azure Linux package set '{wanted}' instead")]
 
 
 def test_unknown_groups_are_still_refused():
@@ -129,8 +129,8 @@ def test_partitions_that_cannot_exist_here_say_why(line, reason):
 @pytest.mark.parametrize("line", ["firstboot --reconfig", "firstboot --enable"])
 def test_firstboot_says_what_was_asked_and_why_not(line):
     _result, messages = check(line + "\n")
-    assert messages == [f"site.ks:8: '{line}' is not supported by azl-install: Azure Linux has no first-boot "
-                        "setup tool (initial-setup)"]
+    assert messages == [(f"site.ks:8: '{line}' is not supported by azl-install: Azure Linux has no first-boot "
+                        "setup tool (initial-setup)")]
 
 
 def test_xlayouts_with_a_variant_in_parentheses():
@@ -144,8 +144,8 @@ def test_xlayouts_with_a_variant_in_parentheses():
 
 def test_firewall_services_must_be_firewalld_services():
     _result, messages = check("firewall --enabled --service=sshd,cockpit\n")
-    assert messages == ["site.ks:8: firewall --service=sshd is not a firewalld service Azure Linux ships "
-                        "(did you mean 'ssh'?)"]
+    assert messages == [("site.ks:8: firewall --service=sshd is not a firewalld service Azure Linux ships "
+                        "(did you mean 'ssh'?)")]
 
 
 def test_firewall_with_real_service_names_is_accepted():
