@@ -67,7 +67,8 @@ def check_storage(plan: InstallPlan, machine: Machine | None, product: Product, 
         report.error("autopart cannot be combined with part, volgroup, logvol, raid or btrfs commands",
                      origin(st.autopart, "scheme", "encrypted", "fstype") or origin(st, "autopart"))
     if not has_layout and plan.interactive:
-        report.warning("no disk layout given: the installer will ask for one", origin(plan, "interactive"), "storage")
+        report.gap("no disk layout given: the installer will ask for one", origin(plan, "interactive"), "storage",
+                   "warning")
     elif not has_layout:
         if st.reqpart:
             report.error("reqpart creates only the partitions the firmware needs: add autopart, or part/logvol "

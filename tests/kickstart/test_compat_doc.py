@@ -4,12 +4,12 @@ import importlib.metadata
 import re
 
 import pytest
+from paths import ROOT
 
 from installer.kickstart import compat
 from installer.kickstart.compat_doc import render
 from installer.kickstart.files import parse_kickstart
 from installer.kickstart.parse import make_handler
-from paths import ROOT
 
 DOC = ROOT / "docs" / "kickstart.md"
 HANDLER = make_handler("F43")

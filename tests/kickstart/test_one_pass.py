@@ -65,3 +65,11 @@ def test_without_refusals_whole_plan_checks_still_run(tmp_path, capsys):
     _code, out = run_validate(tmp_path, text, capsys)
     assert any("the layout has no root filesystem" in line for line in out), out
     assert not any("were skipped" in line for line in out)
+
+
+def test_refused_layout_lines_do_not_also_say_no_layout_was_given(tmp_path, capsys):
+    text = "text\nlang en_US.UTF-8\nrootpw --plaintext Lab-reinstall-2026\n" \
+           "part / --fstype=xfs --onpart=sda2\npart /home --onpart=sda3 --noformat\n"
+    _code, out = run_validate(tmp_path, text, capsys)
+    assert not any("no disk layout" in line for line in out), out
+    assert any(":4: 'part --onpart' is not supported" in line for line in out), out
