@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from installer.kickstart.compat_doc import render  # noqa: E402
+from installer.kickstart.compat_doc import render
 
 if __name__ == "__main__":
     (ROOT / "docs" / "kickstart.md").write_text(render())
