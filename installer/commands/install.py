@@ -140,6 +140,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"azl-install install: {exc}", file=err)
             return 1
     result = load_kickstart(kickstart, product=product)
+    if result.ok and result.plan is not None and result.deferred_includes:
+        if args.dry_run:
+            for d in result.diagnostics:
+                print(str(d), file=err)
+            print(f"azl-install install: {kickstart} includes files its %pre scripts write, and --dry-run runs "
+                  "no script; nothing was changed (use 'azl-install validate' to check the rest)", file=err)
+            return 1
+        from installer.commands.pre_first import read_after_pre
+
+        result = read_after_pre(kickstart, result, product, args.target, err)
+        if result is None:
+            return 1
     for d in result.diagnostics:
         print(str(d), file=err)
     if not result.ok or result.plan is None:

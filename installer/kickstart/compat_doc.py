@@ -127,6 +127,14 @@ def render(product: Product | None = None) -> str:
     for alias, target in sorted((product.raw.get("package_set_aliases") or {}).items()):
         w(f"| `{alias}` | `{target}` |")
     w("")
+    w("## %include")
+    w("")
+    w("`%include PATH` reads a local file (relative paths from the including file). When the file does not "
+      "exist and the kickstart has a `%pre` section, `validate` warns that it is read after `%pre` runs and "
+      "skips the checks that need it; `install` runs the `%pre` scripts first, reads the kickstart again "
+      "(then a missing file is an error) and does not run `%pre` a second time. `install --dry-run` runs no "
+      "script, so it refuses such a kickstart. `%ksappend` is refused.")
+    w("")
     w("## Values checked against the product")
     w("")
     w("- `lang`: a language id alone means its default locale (`en` is `en_US.UTF-8`, `cs` is `cs_CZ.UTF-8`; "

@@ -24,6 +24,8 @@ class KickstartResult:
     # Plan areas (storage, accounts, ...) that lack a line the parser refused: their whole-plan
     # checks ("no root filesystem") would only echo that refusal, so validation leaves them out.
     partial: frozenset[str] = frozenset()
+    # %include files a %pre script may write (installer.kickstart.pre reads the kickstart again after %pre)
+    deferred_includes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -38,7 +40,7 @@ class KickstartResult:
         return [d for d in self.diagnostics if not d.is_error]
 
 
-def load_kickstart(path: str | Path, *, product: Product | None = None) -> KickstartResult:
+def load_kickstart(path: str | Path, *, product: Product | None = None, pre_ran: bool = False) -> KickstartResult:
     """Read and parse a kickstart file, following %include relative to it."""
     from installer.kickstart.source import read_file
 
@@ -49,20 +51,20 @@ def load_kickstart(path: str | Path, *, product: Product | None = None) -> Kicks
         return KickstartResult(None, [Diagnostic(f"cannot read: {exc}", Origin.kickstart(display, None))])
     if problem is not None:
         return KickstartResult(None, [problem])
-    return parse_kickstart(text, display, product=product)
+    return parse_kickstart(text, display, product=product, pre_ran=pre_ran)
 
 
 def parse_kickstart(text: str | bytes, filename: str = "ks.cfg", *,
-                    product: Product | None = None) -> KickstartResult:
+                    product: Product | None = None, pre_ran: bool = False) -> KickstartResult:
     """Parse kickstart text (or raw bytes); `filename` names it in messages and anchors relative %include paths."""
     try:
-        return _parse(text, filename, product)
+        return _parse(text, filename, product, pre_ran)
     except Exception as exc:  # a bug here must still come out as a message with the file name
         return KickstartResult(None, [Diagnostic(f"internal error while reading the kickstart: "
                                                  f"{type(exc).__name__}: {exc}", Origin.kickstart(filename, None))])
 
 
-def _parse(text: str | bytes, filename: str, product: Product | None) -> KickstartResult:
+def _parse(text: str | bytes, filename: str, product: Product | None, pre_ran: bool = False) -> KickstartResult:
     from installer.kickstart import parse as kickstart_parse
     from installer.kickstart.build import build_plan
     from installer.kickstart.source import check_text, decode, expand
@@ -72,7 +74,7 @@ def _parse(text: str | bytes, filename: str, product: Product | None) -> Kicksta
         return KickstartResult(None, [problem])
     text = checked
     product = product or load_product()
-    source = expand(text, filename)
+    source = expand(text, filename, pre_ran=pre_ran)
     parsed = kickstart_parse.run(source, product.kickstart_version)
     diagnostics = list(source.diagnostics) + parsed.diagnostics
     if parsed.handler is None:
@@ -81,7 +83,10 @@ def _parse(text: str | bytes, filename: str, product: Product | None) -> Kicksta
     diagnostics += more
     plan.source_file = filename
     plan.source_text = text
-    return KickstartResult(plan, _unique(diagnostics), kickstart_parse.partial_areas(parsed))
+    partial = kickstart_parse.partial_areas(parsed)
+    if source.deferred:  # what the included file holds is unknown until %pre runs
+        partial = kickstart_parse.ALL_AREAS
+    return KickstartResult(plan, _unique(diagnostics), partial, [path for path, _ in source.deferred])
 
 
 MAX_DIAGNOSTICS = 100

@@ -462,10 +462,13 @@ _SECTION_AREAS = {"%packages": "payload", "%pre": "scripts", "%pre-install": "sc
                   "%onerror": "scripts", "%traceback": "scripts"}
 
 
+ALL_AREAS = frozenset({rule.area for rule in compat.COMMANDS.values()} | set(_SECTION_AREAS.values()))
+
+
 def partial_areas(parsed: Parsed) -> frozenset[str]:
     """The plan areas that lost a refused line (see KickstartResult.partial)."""
     if parsed.stopped:
-        return frozenset({rule.area for rule in compat.COMMANDS.values()} | set(_SECTION_AREAS.values()))
+        return ALL_AREAS
     areas = set()
     for name, _line in parsed.refused:
         rule = compat.command(name)

@@ -29,6 +29,11 @@ class Source:
     where: list[tuple[str, int]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # %include targets missing now that a %pre script may write: (path, origin of the %include line).
+    # installer.kickstart.pre runs %pre and reads the kickstart again; then a missing file is an error.
+    deferred: list[tuple[str, Origin]] = field(default_factory=list)
+    may_defer: bool = False
+    pre_ran: bool = False  # the kickstart is read again after its %pre scripts ran
 
     @property
     def text(self) -> str:
@@ -107,9 +112,18 @@ def check_text(text: str, display: str) -> tuple[str | None, Diagnostic | None]:
     return text, None
 
 
-def expand(text: str, filename: str, *, base_dir: str | None = None) -> Source:
-    """Expand %include lines recursively (paths relative to the including file)."""
-    src = Source(files=[filename])
+def has_pre(text: str) -> bool:
+    """Whether the kickstart text has a %pre section (not %pre-install), which may write files to include."""
+    return any(line.split()[:1] == ["%pre"] for line in text.splitlines() if line.lstrip().startswith("%pre"))
+
+
+def expand(text: str, filename: str, *, base_dir: str | None = None, pre_ran: bool = False) -> Source:
+    """Expand %include lines recursively (paths relative to the including file).
+
+    Before %pre has run (`pre_ran` False), a missing file in a kickstart with a %pre section is
+    deferred (Source.deferred) instead of being an error, as Anaconda reads it after %pre.
+    """
+    src = Source(files=[filename], may_defer=not pre_ran and has_pre(text), pre_ran=pre_ran)
     real = _real(filename) if base_dir is None else None
     _expand_into(src, text, filename, base_dir if base_dir is not None else os.path.dirname(filename) or ".",
                  [real] if real else [], 0)
@@ -167,11 +181,18 @@ def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: li
             continue
         body, problem = read_file(path, path)
         if problem is not None:
+            missing = not os.path.lexists(path)
+            if missing and src.may_defer and os.path.isabs(target):
+                src.deferred.append((path, here))
+                src.diagnostics.append(Diagnostic(
+                    f"'%include {target}' does not exist yet: a %pre script may write it; it is read and "
+                    "checked when the kickstart is read again after %pre runs", here, "warning"))
+                continue
             if problem.message.startswith("cannot read: "):
                 reason = problem.message[len("cannot read: "):]
-                if target.startswith(("/tmp/", "/run/")) and not os.path.exists(path):
-                    reason += (" (azl-install reads the whole kickstart before %pre runs, "
-                               "so files written by %pre cannot be included)")
+                if missing and target.startswith(("/tmp/", "/run/")):
+                    reason += (" (a file written by %pre can be included when this kickstart has a %pre section"
+                               + ("; the %pre scripts ran and did not write it)" if src.pre_ran else ")"))
                 src.error(f"cannot include '{target}': {reason}", here)
             else:
                 src.diagnostics.append(problem)

@@ -41,8 +41,8 @@ def validate(plan: InstallPlan, machine: Machine | None = None, product: Product
     check_names(plan, product, report)
     report.area = None
     for area, count in sorted(report.skipped.items()):
-        report.warning(f"{count} {area} check(s) that need the refused lines were skipped; "
-                       "validate again after fixing them", None, area)
+        report.warning(f"{count} {area} check(s) were skipped: they need lines that were refused, or that "
+                       "%pre has not written yet", None, area)
     return sort_diagnostics(report.diagnostics)
 
 

@@ -91,7 +91,7 @@ def test_including_a_file_that_pre_would_write_explains_why_it_cannot_work(tmp_p
     main = write(tmp_path / "main.ks", "%include /tmp/azl-test-part-include-that-does-not-exist\n")
     (error,) = load_kickstart(main).errors
     assert error.origin == Origin.kickstart(str(main), 1)
-    assert "files written by %pre cannot be included" in error.message
+    assert "a file written by %pre can be included when this kickstart has a %pre section" in error.message
 
 
 def test_include_nesting_is_limited(tmp_path):

@@ -48,7 +48,7 @@ def test_checks_a_refused_line_would_answer_are_skipped_and_said_so(tmp_path, ca
     _code, out = run_validate(tmp_path, LAB, capsys)
     assert not any("no root filesystem" in line for line in out), out
     (skipped,) = [line for line in out if "were skipped" in line]
-    assert ": warning: 1 storage check(s) that need the refused lines were skipped" in skipped
+    assert ": warning: 1 storage check(s) were skipped: they need lines that were refused" in skipped
 
 
 def test_a_refused_rootpw_does_not_also_say_nobody_can_log_in(tmp_path, capsys):
