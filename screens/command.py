@@ -36,6 +36,12 @@ def run(args: argparse.Namespace) -> int:
         from installer.kickstart.files import load_kickstart
 
         result = load_kickstart(ks_path)
+        if result.ok and result.plan is not None and result.deferred_includes:
+            from installer.commands.pre_first import read_after_pre  # %include of files %pre writes
+
+            result = read_after_pre(ks_path, result, product, "/mnt/sysroot", sys.stderr)
+            if result is None:
+                return 1
         if result.plan is None or not result.ok:
             for d in result.diagnostics:
                 print(f"azl-install: {d}", file=sys.stderr)
