@@ -375,8 +375,8 @@ class _Builder:
                 sy.set("ntp_servers", _unique(sy.ntp_servers + [d.ntp_server]), o)
             if d.ntp_pool:
                 sy.set("ntp_pools", _unique(sy.ntp_pools + [d.ntp_pool]), o)
-            if getattr(d, "nts", False):
-                self.value_rule("timesource", "--nts", "timesource --nts", rec)
+            if getattr(d, "nts", False) and (d.ntp_server or d.ntp_pool):
+                sy.set("ntp_nts", _unique(sy.ntp_nts + [d.ntp_server or d.ntp_pool]), o)
         rec = self.parsed.last("lang")
         if rec:
             o = self.origin(rec)

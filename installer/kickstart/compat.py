@@ -165,12 +165,12 @@ COMMANDS: dict[str, Command] = {
     "timezone": Command(ok(), "system", {"isUtc": ok(), "nontp": ok("deprecated: prefer timesource --ntp-disable"),
                                          "ntpservers": ok("deprecated: prefer timesource --ntp-server")}),
     "timesource": Command(ok(), "system", {"ntp_server": ok(), "ntp_pool": ok(), "ntp_disable": ok(),
-                                           "nts": refuse(NOT_IMPLEMENTED)}),
+                                           "nts": ok("written as chrony's 'nts' option")}),
     "lang": Command(differs("a short id (en, cs, en_US) means its default locale (en_US.UTF-8); the locale must "
                             "exist in Azure Linux"), "system", {"addsupport": ok()}),
     "keyboard": Command(ok(), "system", {"vc_keymap": ok(), "x_layouts": differs(
         "only the console keymap is written; 'cz (qwerty)' sets it to cz-qwerty"),
-        "switch_options": refuse(f"layout switching is for graphical systems; {NO_GRAPHICS}")}),
+        "switch_options": warn(f"has no effect: layout switching is for graphical sessions; {NO_GRAPHICS}")}),
     "selinux": Command(ok(), "security", {"selinux": ok()}),
     "firewall": Command(ok(), "security", {"enabled": ok(), "ports": ok(), "trusts": ok(),
                                            "services": differs("names must be firewalld services Azure Linux "
@@ -259,7 +259,6 @@ VALUES: dict[tuple[str, str], Rule] = {
     ("firstboot", "--reconfig"): refuse("Azure Linux has no first-boot setup tool (initial-setup)"),
     ("firstboot", "--disable"): warn("has no effect: Azure Linux has no first-boot setup tool"),
     ("autopart", "--type=thinp"): refuse("thin LVM is not implemented yet: use lvm, plain or btrfs"),
-    ("timesource", "--nts"): refuse(NOT_IMPLEMENTED),
     ("%packages", "@group --optional/--nodefaults"): refuse(
         "Azure Linux package sets have no optional members"),
     ("%packages", "@module:stream"): refuse("Azure Linux has no module streams"),

@@ -63,9 +63,9 @@ class _Writer:
         if sy.nontp:
             self.line("timesource", "--ntp-disable")
         for server in sy.ntp_servers:
-            self.line("timesource", _opt("--ntp-server", server))
+            self.line("timesource", _opt("--ntp-server", server), "--nts" if server in sy.ntp_nts else "")
         for pool in sy.ntp_pools:
-            self.line("timesource", _opt("--ntp-pool", pool))
+            self.line("timesource", _opt("--ntp-pool", pool), "--nts" if pool in sy.ntp_nts else "")
 
     def network(self) -> None:
         self.blank()

@@ -281,6 +281,7 @@ class SystemConfig(Tracked):
     utc: bool = True
     ntp_servers: list[str] = field(default_factory=list)
     ntp_pools: list[str] = field(default_factory=list)
+    ntp_nts: list[str] = field(default_factory=list)  # servers and pools used with NTS (timesource --nts)
     nontp: bool = False
     lang: str = "en_US.UTF-8"
     lang_support: list[str] = field(default_factory=list)

@@ -18,10 +18,11 @@ def chrony_conf(ctx: InstallContext) -> str | None:
     return next((c for c in CHRONY_CONFS if chroot.exists(ctx.target, c)), None)
 
 
-def chrony_text(existing: str, servers: list[str], pools: list[str]) -> str:
-    """Comment out the distribution's sources and add ours at the top."""
+def chrony_text(existing: str, servers: list[str], pools: list[str], nts: list[str] = ()) -> str:
+    """Comment out the distribution's sources and add ours at the top (`nts`: those used with NTS)."""
     ours = ["# Time sources chosen at install time (azl-install)."]
-    ours += [f"server {s} iburst" for s in servers] + [f"pool {p} iburst" for p in pools]
+    ours += [f"server {s} iburst{' nts' if s in nts else ''}" for s in servers]
+    ours += [f"pool {p} iburst{' nts' if p in nts else ''}" for p in pools]
     out = []
     for line in existing.splitlines():
         words = line.split()
@@ -38,7 +39,8 @@ def describe(ctx: InstallContext) -> list[str]:
     s = ctx.plan.system
     out = [f"set the time zone to {s.timezone}, hardware clock in {'UTC' if s.utc else 'local time'}"]
     if s.ntp_servers or s.ntp_pools:
-        out.append("time sources: " + ", ".join(s.ntp_servers + s.ntp_pools))
+        out.append("time sources: " + ", ".join(f"{x} (NTS)" if x in s.ntp_nts else x
+                                                for x in s.ntp_servers + s.ntp_pools))
     if s.nontp:
         out.append("no network time (chronyd disabled)")
     return out
@@ -67,4 +69,4 @@ def apply(ctx: InstallContext) -> None:
             ctx.warn("the target has no chrony configuration: the NTP servers were not written")
         else:
             existing = chroot.resolve(ctx.target, conf).read_text(errors="replace")
-            ctx.write(conf, chrony_text(existing, s.ntp_servers, s.ntp_pools), 0o644)
+            ctx.write(conf, chrony_text(existing, s.ntp_servers, s.ntp_pools, s.ntp_nts), 0o644)

@@ -169,7 +169,6 @@ def test_unsupported_commands_are_refused_with_the_exact_message(command):
     ("network --device=eth0 --bootproto=dhcp --nodns", "network --nodns"),
     ("url --url=http://x/ --sslcacert=/etc/ca.pem", "url --sslcacert"),
     ("repo --name=x --baseurl=http://x/ --sslclientkey=/k", "repo --sslclientkey"),
-    ("keyboard us --switch=grp:alt_shift_toggle", "keyboard --switch"),
     ("clearpart --all --cdl", "clearpart --cdl"),
 ])
 def test_unsupported_options_are_refused(line, option):

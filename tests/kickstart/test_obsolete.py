@@ -51,3 +51,12 @@ def test_obsolete_content_is_refused_with_the_reason(text, label, reason):
     found = messages(text)
     assert any(m.startswith(f"old.ks:1: '{label}' is not supported by azl-install: ") and reason in m
                for m in found), found
+
+
+def test_keyboard_switch_is_a_warning_on_a_system_without_graphics():
+    result = parse_kickstart("keyboard --vckeymap=cz --xlayouts='cz','us' --switch='grp:alt_shift_toggle'\n", "kb.ks")
+    assert result.ok
+    assert [str(d) for d in result.diagnostics] == [
+        ("kb.ks:1: warning: 'keyboard --switch' has no effect: layout switching is for graphical sessions; "
+        "azl-install installs no graphical system")]
+    assert result.plan.system.keyboard == "cz"
