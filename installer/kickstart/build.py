@@ -202,7 +202,15 @@ class _Builder:
                 encryption=self.encryption(d, rec, "logvol")))
         for rec in self.data_records("raid"):
             d = rec.obj
+            chunk = _none(getattr(d, "chunk_size", None))
+            if chunk is not None and (chunk < 4 or chunk & (chunk - 1)):
+                self.error(f"raid --chunksize={chunk} must be a power of two of at least 4 (KiB)", rec)
+                continue
+            if chunk is not None and (d.level or "").lower().removeprefix("raid") == "1":
+                self.warn("raid --chunksize has no effect on RAID1 (mirrors have no chunks)", rec)
+                chunk = None
             st.raids.append(RaidRequest(
+                chunk_size_kib=chunk,
                 origin=self.origin(rec), mountpoint=d.mountpoint, device=d.device, level=(d.level or "").lower(),
                 members=list(d.members), fstype=_none(d.fstype), label=_none(d.label), fsoptions=_none(d.fsopts),
                 encrypted=bool(d.encrypted), encryption=self.encryption(d, rec, "raid")))

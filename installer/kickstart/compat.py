@@ -100,7 +100,7 @@ COMMANDS: dict[str, Command] = {
            ("cache_size", "cache_mode", "cache_pvs")}}),
     "raid": Command(ok(), "storage", {
         "device": ok(), "level": ok(), "fstype": ok(), "fsopts": ok(), "label": ok(), "mkfsopts": refuse(NOT_IMPLEMENTED),
-        "spares": refuse(NOT_IMPLEMENTED), "chunk_size": refuse(NOT_IMPLEMENTED),
+        "spares": refuse(NOT_IMPLEMENTED), "chunk_size": ok(),
         "format": refuse(REUSE), "preexist": refuse(REUSE), "fsprofile": refuse("use --mkfsoptions instead")}
         | _luks()),
     "btrfs": Command(ok(), "storage", {"label": ok(), "dataLevel": ok(), "metaDataLevel": ok(), "subvol": ok(),

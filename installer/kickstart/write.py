@@ -282,6 +282,7 @@ class _Writer:
         for r in st.raids:
             self.passphrase_note(r.encrypted)
             self.line("raid", _q(r.mountpoint), _opt("--device", r.device), _opt("--level", r.level.upper()),
+                      _opt("--chunksize", r.chunk_size_kib) if r.chunk_size_kib else "",
                       *self.fs_options(r.fstype, r.label, r.fsoptions),
                       *self.encryption(r.encrypted, r.encryption), *(_q(m) for m in r.members))
         for vg in st.volgroups:

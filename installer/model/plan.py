@@ -166,6 +166,7 @@ class RaidRequest(Item):
     device: str
     level: str  # raid0, raid1, ...
     members: list[str] = field(default_factory=list)
+    chunk_size_kib: int | None = None  # raid --chunksize
     fstype: str | None = None
     label: str | None = None
     fsoptions: str | None = None

@@ -81,6 +81,9 @@ def _min_size_hint(fmt_type: str | None, exc: Exception) -> str:
     return ""
 
 
+MD_DEFAULT_CHUNK = Size("512 KiB")  # mdadm's (and blivet's) chunk size when none is given
+
+
 def _size(mib: int | None, default_mib: int) -> Size:
     return Size(f"{mib if mib is not None else default_mib} MiB")
 
@@ -518,14 +521,15 @@ class _Layout:
                 raise _error(f"raid: unsupported mount point {mp!r}", req.origin)
             fmt_args = _fmt_args(req.label, req.fsoptions, None)
             name = req.device.rsplit("/", 1)[-1]
+            chunk = {"chunk_size": Size(f"{req.chunk_size_kib} KiB")} if req.chunk_size_kib else {}
             try:
                 if enc is not None:
                     array = self.b.new_mdarray(name=name, level=level, parents=members, total_devices=len(members),
-                                               member_devices=len(members), fmt_type="luks", fmt_args=enc)
+                                               member_devices=len(members), fmt_type="luks", fmt_args=enc, **chunk)
                 else:
                     array = self.b.new_mdarray(name=name, level=level, parents=members, total_devices=len(members),
                                                member_devices=len(members), fmt_type=fmt_type,
-                                               mountpoint=mountpoint, fmt_args=fmt_args)
+                                               mountpoint=mountpoint, fmt_args=fmt_args, **chunk)
                 self.b.create_device(array)
                 device = array
                 if enc is not None:
@@ -666,6 +670,9 @@ def _describe_action(action: Any) -> str:
         extra = [str(dev.size)]
         if dev.type == "mdarray":
             extra.insert(0, str(dev.level))
+            chunk = getattr(dev, "chunk_size", None)
+            if chunk and chunk != MD_DEFAULT_CHUNK and str(dev.level) != "raid1":
+                extra.insert(1, f"chunk {chunk.convert_to('KiB'):.0f} KiB")
         text += f" ({', '.join(extra)})"
     return text
 
