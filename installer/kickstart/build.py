@@ -428,6 +428,7 @@ class _Builder:
                 mtu=mtu, onboot=bool(d.onboot), activate=bool(d.activate), noipv4=bool(d.noipv4),
                 noipv6=bool(d.noipv6), nodefroute=bool(d.nodefroute), hostname=_none(d.hostname),
                 bond_slaves=_split(d.bondslaves), bond_opts=_none(d.bondopts), vlan_id=vlan,
+                bridge_slaves=_split(getattr(d, "bridgeslaves", "")), bridge_opts=_none(getattr(d, "bridgeopts", "")),
                 interface_name=_none(d.interfacename)))
         if self.plan.network.devices:
             self.plan.network.origins.setdefault("devices", self.plan.network.devices[0].origin)

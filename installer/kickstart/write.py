@@ -82,11 +82,12 @@ class _Writer:
         for name, value in (("--ip", dev.ip), ("--netmask", dev.netmask), ("--gateway", dev.gateway),
                             ("--ipv6", dev.ipv6), ("--ipv6gateway", dev.ipv6gateway),
                             ("--hostname", dev.hostname), ("--bondopts", dev.bond_opts),
+                            ("--bridgeopts", dev.bridge_opts),
                             ("--interfacename", dev.interface_name)):
             if value:
                 opts.append(_opt(name, value))
         for name, values in (("--nameserver", dev.nameservers), ("--ipv4-dns-search", dev.search_domains),
-                             ("--bondslaves", dev.bond_slaves)):
+                             ("--bondslaves", dev.bond_slaves), ("--bridgeslaves", dev.bridge_slaves)):
             if values:
                 opts.append(_opt(name, ",".join(values)))
         if dev.mtu is not None:

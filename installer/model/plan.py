@@ -310,6 +310,8 @@ class NetworkDevice(Item):
     hostname: str | None = None
     bond_slaves: list[str] = field(default_factory=list)
     bond_opts: str | None = None
+    bridge_slaves: list[str] = field(default_factory=list)  # network --bridgeslaves: this device is a bridge
+    bridge_opts: str | None = None  # "stp=yes,priority=40000,forward-delay=4" (NetworkManager's names)
     vlan_id: int | None = None
     interface_name: str | None = None
 

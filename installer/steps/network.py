@@ -77,6 +77,8 @@ def keyfiles(ctx: InstallContext, devices: list[NetworkDevice] | None = None) ->
     for dev in ctx.plan.network.devices if devices is None else devices:
         if dev.bond_slaves:
             out.extend(_bond(ctx, dev))
+        elif dev.bridge_slaves:
+            out.extend(_bridge(ctx, dev))
         elif dev.vlan_id is not None:
             out.append(_vlan(ctx, dev))
         else:
@@ -127,6 +129,28 @@ def _bond(ctx: InstallContext, dev: NetworkDevice) -> list[Keyfile]:
         port = Keyfile(port_name)
         conn = _connection(port_name, "ethernet", dev, None if mac else name)
         conn.update({"master": bond, "slave-type": "bond"})
+        port.sections["connection"] = conn
+        port.sections["ethernet"] = {"mac-address": mac.upper()} if mac else {}
+        out.append(port)
+    return out
+
+
+def _bridge(ctx: InstallContext, dev: NetworkDevice) -> list[Keyfile]:
+    bridge = dev.device or "br0"
+    main = Keyfile(bridge)
+    main.sections["connection"] = _connection(bridge, "bridge", dev, bridge)
+    opts = {k: {"yes": "true", "no": "false"}.get(v.lower(), v) for k, v in _bond_options(dev.bridge_opts).items()}
+    main.sections["bridge"] = opts
+    if dev.mtu:
+        main.sections["ethernet"] = {"mtu": str(dev.mtu)}
+    _ip(main, dev)
+    out = [main]
+    for slave in dev.bridge_slaves:
+        name, mac = resolve_device(ctx, slave)
+        port_name = f"{bridge}-port-{name or mac.replace(':', '')}"
+        port = Keyfile(port_name)
+        conn = _connection(port_name, "ethernet", dev, None if mac else name)
+        conn.update({"master": bridge, "slave-type": "bridge"})
         port.sections["connection"] = conn
         port.sections["ethernet"] = {"mac-address": mac.upper()} if mac else {}
         out.append(port)

@@ -66,7 +66,7 @@ def check_network(plan: InstallPlan, machine: Machine | None, report: Report) ->
         if problem:
             report.error(f"hostname {sysc.hostname!r} {problem}", origin(sysc, "hostname"), "system.hostname")
     devices: dict[str, Origin] = {}
-    virtual = {d.device for d in plan.network.devices if d.bond_slaves and d.device}
+    virtual = {d.device for d in plan.network.devices if (d.bond_slaves or d.bridge_slaves) and d.device}
     virtual |= {d.interface_name for d in plan.network.devices if d.interface_name}
     hostnames = 0
     for dev in plan.network.devices:
@@ -109,8 +109,19 @@ def check_network(plan: InstallPlan, machine: Machine | None, report: Report) ->
             for opt in re.split(r"[,;]", dev.bond_opts):
                 if opt and not re.match(r"^[a-z_]+=[^=\s]+$", opt):
                     report.error(f"--bondopts: {opt!r} is not OPTION=VALUE", o)
+        if dev.bridge_opts:
+            for opt in dev.bridge_opts.split(","):
+                if opt and not re.match(r"^[a-z-]+=[^=\s]+$", opt):
+                    report.error(f"--bridgeopts: {opt!r} is not OPTION=VALUE", o)
+        if dev.bond_slaves and dev.bridge_slaves:
+            report.error("--bondslaves and --bridgeslaves cannot be used together", o)
         if machine is not None:
-            if dev.bond_slaves:
+            if dev.bridge_slaves:
+                if name and not IFNAME.match(name):
+                    report.error(f"bridge name {name!r} is not a valid interface name", o)
+                for slave in dev.bridge_slaves:
+                    _check_nic(slave, machine, virtual, o, report, "--bridgeslaves")
+            elif dev.bond_slaves:
                 if name and not IFNAME.match(name):
                     report.error(f"bond name {name!r} is not a valid interface name", o)
                 for slave in dev.bond_slaves:
