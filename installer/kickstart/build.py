@@ -194,7 +194,14 @@ class _Builder:
                                                 pesize_kib=_none(d.pesize)))
         for rec in self.data_records("logvol"):
             d = rec.obj
+            if d.thin_pool and d.mountpoint != "none":
+                self.error(f"logvol --thinpool holds thin volumes and is not mounted: write 'logvol none', "
+                           f"not {d.mountpoint!r}", rec)
+                continue
             st.logvols.append(LogVolRequest(
+                thin_pool=bool(d.thin_pool), pool_chunk_kib=_none(d.chunk_size) if d.thin_pool else None,
+                pool_metadata_mib=_none(d.metadata_size) if d.thin_pool else None,
+                pool_name=_none(d.pool_name) if d.thin_volume else None,
                 origin=self.origin(rec), mountpoint=d.mountpoint, vgname=d.vgname, name=d.name,
                 size_mib=_none(d.size), grow=bool(d.grow), percent=_none(d.percent), maxsize_mib=_none(d.maxSizeMB),
                 fstype=_none(d.fstype), label=_none(d.label), fsoptions=_none(d.fsopts),

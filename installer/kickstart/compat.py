@@ -94,8 +94,9 @@ COMMANDS: dict[str, Command] = {
     "logvol": Command(ok(), "storage", {
         "grow": ok(), "maxSizeMB": ok(), "name": ok(), "percent": ok(), "recommended": ok(), "size": ok(),
         "vgname": ok(), **_FS, **_luks(),
-        **{name: refuse("thin LVM is not implemented yet") for name in
-           ("thin_pool", "thin_volume", "pool_name", "chunk_size", "metadata_size", "profile")},
+        "thin_pool": ok("the pool's mountpoint is 'none'"), "thin_volume": differs("needs --poolname"),
+        "pool_name": ok(), "chunk_size": ok(), "metadata_size": ok(),
+        "profile": refuse("LVM allocation profiles are not implemented yet"),
         **{name: refuse("LVM cache is not implemented yet") for name in
            ("cache_size", "cache_mode", "cache_pvs")}}),
     "raid": Command(ok(), "storage", {

@@ -196,6 +196,13 @@ class _Writer:
             return [_opt("--metalink", repo.metalink)]
         return []
 
+    @staticmethod
+    def thin(lv) -> list[str]:
+        if lv.thin_pool:
+            return ["--thinpool", _opt("--chunksize", lv.pool_chunk_kib) if lv.pool_chunk_kib else "",
+                    _opt("--metadatasize", lv.pool_metadata_mib) if lv.pool_metadata_mib else ""]
+        return ["--thin", _opt("--poolname", lv.pool_name)] if lv.pool_name else []
+
     def bootloader(self) -> None:
         bl = self.plan.bootloader
         self.blank()
@@ -294,7 +301,7 @@ class _Writer:
             self.line("logvol", _q(lv.mountpoint), _opt("--vgname", lv.vgname), _opt("--name", lv.name),
                       *self.sizes(lv.size_mib, lv.grow, lv.maxsize_mib, lv.recommended, lv.percent),
                       *self.fs_options(lv.fstype, lv.label, lv.fsoptions, lv.mkfsoptions),
-                      *self.encryption(lv.encrypted, lv.encryption))
+                      *self.encryption(lv.encrypted, lv.encryption), *self.thin(lv))
         for b in st.btrfs:
             mountpoint = _q(b.mountpoint) if b.mountpoint else "none"
             if b.subvol:

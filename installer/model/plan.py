@@ -158,6 +158,10 @@ class LogVolRequest(Item):
     recommended: bool = False
     encrypted: bool = False
     encryption: Encryption | None = None
+    thin_pool: bool = False  # logvol --thinpool (mountpoint "none")
+    pool_chunk_kib: int | None = None  # --chunksize of a thin pool
+    pool_metadata_mib: int | None = None  # --metadatasize of a thin pool
+    pool_name: str | None = None  # logvol --thin --poolname: a thin volume in that pool of its VG
 
 
 @dataclass(kw_only=True)

@@ -558,11 +558,16 @@ class _Layout:
             except (StorageError, ValueError) as exc:
                 raise _error(f"volgroup {req.name}: {exc}", req.origin) from exc
             vgs[req.name] = vg
-        for req in self.st.logvols:
+        pools: dict[tuple[str, str], Any] = {}
+        # thin pools before the thin volumes in them
+        for req in sorted(self.st.logvols, key=lambda r: not r.thin_pool):
             vg = vgs.get(req.vgname)
             if vg is None:
                 raise _error(f"logvol {req.name}: no volume group {req.vgname!r}", req.origin)
             mp = req.mountpoint
+            if req.thin_pool:
+                pools[(req.vgname, req.name)] = self._thin_pool(vg, req)
+                continue
             if mp == "swap":
                 fmt_type, mountpoint = "swap", None
             elif mp.startswith("/"):
@@ -574,6 +579,11 @@ class _Layout:
                 size_mib = recommended_swap_mib(self.machine.memory)
             fmt_args = _fmt_args(req.label, req.fsoptions, req.mkfsoptions)
             kwargs = dict(parents=[vg], name=req.name, grow=req.grow)
+            if req.pool_name:
+                pool = pools.get((req.vgname, req.pool_name))
+                if pool is None:
+                    raise _error(f"logvol {req.name}: no thin pool {req.pool_name!r} in {req.vgname}", req.origin)
+                kwargs.update(parents=[pool], thin_volume=True)
             if req.percent:
                 kwargs["percent"] = req.percent
             else:
@@ -581,7 +591,7 @@ class _Layout:
             if req.maxsize_mib:
                 kwargs["maxsize"] = _size(req.maxsize_mib, 0)
             enc = _luks_args(req.encryption, self.product, self.for_apply, req.origin) if req.encrypted else None
-            if "size" in kwargs and kwargs["size"] > vg.free_space:
+            if "size" in kwargs and not req.pool_name and kwargs["size"] > vg.free_space:
                 raise _error(f"logvol {req.name}: needs {human_size(int(kwargs['size']))}, volume group {vg.name} "
                              f"has {human_size(max(int(vg.free_space), 0))} free of {human_size(int(vg.size))}",
                              req.origin)
@@ -605,6 +615,25 @@ class _Layout:
                 if vg.free_space < 0:
                     raise _error(f"volume group {vg.name}: the logical volumes need more than its "
                                  f"{human_size(int(vg.size))}", self.st.logvols[0].origin)
+
+    def _thin_pool(self, vg: Any, req: Any) -> Any:
+        kwargs: dict[str, Any] = dict(parents=[vg], name=req.name, grow=req.grow, thin_pool=True)
+        if req.percent:
+            kwargs["percent"] = req.percent
+        else:
+            kwargs["size"] = _size(req.size_mib, 1 if req.grow else 1024)
+        if req.maxsize_mib:
+            kwargs["maxsize"] = _size(req.maxsize_mib, 0)
+        if req.pool_metadata_mib:
+            kwargs["metadata_size"] = Size(f"{req.pool_metadata_mib} MiB")
+        if req.pool_chunk_kib:
+            kwargs["chunk_size"] = Size(f"{req.pool_chunk_kib} KiB")
+        try:
+            pool = self.b.new_lv(**kwargs)
+            self.b.create_device(pool)
+        except (StorageError, ValueError) as exc:
+            raise _error(f"logvol {req.name} --thinpool: {exc}", req.origin) from exc
+        return pool
 
     def _btrfs(self) -> None:
         volumes: dict[str, Any] = {}
@@ -653,6 +682,7 @@ def _describe_action(action: Any) -> str:
     verb = "destroy" if action.is_destroy else "create" if action.is_create else action.type_string.lower()
     kinds = {"partition": "partition", "luks/dm-crypt": "LUKS device", "lvmvg": "volume group",
              "lvmlv": "logical volume", "mdarray": "RAID array", "btrfs volume": "btrfs volume",
+             "lvmthinpool": "thin pool", "lvmthinlv": "thin logical volume",
              "btrfs subvolume": "btrfs subvolume", "disk": "disk"}
     if action.is_format:
         fmt = action.format

@@ -263,7 +263,18 @@ def _check_lvm(st: StorageConfig, report: Report) -> None:
             report.warning(f"physical volume {pv} is not used by any volume group", o)
     names: dict[tuple[str, str], Origin] = {}
     percents: dict[str, int] = {}
+    pools = {(lv.vgname, lv.name) for lv in st.logvols if lv.thin_pool}
+    for pool in (lv for lv in st.logvols if lv.thin_pool and lv.size_mib and not lv.grow and not lv.percent):
+        thin = sum(lv.size_mib or 0 for lv in st.logvols
+                   if lv.pool_name == pool.name and lv.vgname == pool.vgname)
+        if thin > pool.size_mib:
+            report.error(f"the thin volumes of pool {pool.vgname}/{pool.name} ask for {mib(thin)}, more than its "
+                         f"{mib(pool.size_mib)}: azl-install does not over-commit thin pools (give --grow or a "
+                         "larger --size)", pool.origin)
     for lv in st.logvols:
+        if lv.pool_name and (lv.vgname, lv.pool_name) not in pools:
+            report.gap(f"thin volume {lv.name}: no thin pool {lv.pool_name!r} in volume group {lv.vgname}",
+                       lv.origin)
         if lv.vgname not in vgs:
             report.gap(f"logical volume {lv.name}: volume group {lv.vgname!r} is not defined"
                          f"{suggest(lv.vgname, vgs)}", lv.origin)
@@ -604,7 +615,7 @@ class _DiskCheck:
         for vg in st.volgroups:
             lvs = [lv for lv in st.logvols if lv.vgname == vg.name]
             need = sum(self._request_mib(lv.mountpoint, lv.size_mib, lv.recommended, lv.fstype)
-                       for lv in lvs if not lv.percent)
+                       for lv in lvs if not lv.percent and not lv.pool_name)  # thin volumes live in their pool
             pvs = [pv_size[pv] for pv in vg.physvols if pv in pv_size]
             if len(pvs) != len(vg.physvols):
                 continue  # a raid PV or an undefined one (reported above)

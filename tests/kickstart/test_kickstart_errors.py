@@ -154,7 +154,6 @@ def test_unsupported_commands_are_refused_with_the_exact_message(command):
     ("partition /x --size=1 --fsprofile=big", "partition --fsprofile"),
     ("part pv.1 --size=1 --encrypted --escrowcert=http://x/cert", "part --escrowcert"),
     ("logvol / --vgname=vg --name=root --size=1 --resize", "logvol --resize"),
-    ("logvol none --vgname=vg --name=pool --size=100 --thinpool", "logvol --thinpool"),
     ("logvol / --vgname=vg --name=root --size=1 --cachesize=100 --cachepvs=pv.1 --cachemode=writeback",
      "logvol --cachesize"),
     ("volgroup vg pv.1 --reserved-percent=10", "volgroup --reserved-percent"),
