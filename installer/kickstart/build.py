@@ -23,6 +23,7 @@ from installer.model.product import Product
 from installer.validate.system import known_keymaps
 
 URL_SOURCE_NAME = "install-source"
+THIN_TOOLS = "device-mapper-persistent-data"  # thin_check: thin pools are not activated at boot without it
 
 _CLEARPART = {K.CLEARPART_TYPE_ALL: "all", K.CLEARPART_TYPE_LINUX: "linux", K.CLEARPART_TYPE_NONE: "none",
               K.CLEARPART_TYPE_LIST: "list"}
@@ -579,7 +580,17 @@ class _Builder:
         for step in (self.storage, self.payload, self.bootloader, self.system, self.network, self.accounts,
                      self.security, self.scripts, self.finish):
             step()
+        self.storage_packages()
         return self.plan
+
+    def storage_packages(self) -> None:
+        """Tools the installed system needs to activate its storage (as Anaconda adds them from blivet)."""
+        pk = self.plan.payload.packages
+        rec = next((lv for lv in self.plan.storage.logvols if lv.thin_pool), None)
+        if rec is not None and self.plan.payload.liveimg is None and THIN_TOOLS not in pk.packages \
+                and THIN_TOOLS not in pk.excluded_packages:
+            pk.packages = [*pk.packages, THIN_TOOLS]
+            pk.origins.setdefault(f"packages[{THIN_TOOLS}]", rec.origin)
 
 
 def _console_keymap(layout: str) -> str:

@@ -75,3 +75,11 @@ def test_over_committing_a_fixed_size_pool_is_refused_before_blivet_would_fail()
     messages = [str(d) for d in validate(plan, None) if d.is_error]
     assert messages == ["thin.ks:8: the thin volumes of pool vg0/pool ask for 12.7 GiB, more than its 11.7 GiB: "
                         "azl-install does not over-commit thin pools (give --grow or a larger --size)"]
+
+
+def test_the_installed_system_gets_the_thin_pool_tools():
+    plan = parse_kickstart(KS, "thin.ks").plan
+    assert "device-mapper-persistent-data" in plan.payload.packages.packages
+    assert "device-mapper-persistent-data" not in parse_kickstart(
+        KS.replace(" --thinpool --metadatasize=128 --chunksize=128", "").replace(" --thin --poolname=pool", ""),
+        "plain.ks").plan.payload.packages.packages
