@@ -27,7 +27,8 @@ THIN_TOOLS = "device-mapper-persistent-data"  # thin_check: thin pools are not a
 
 _CLEARPART = {K.CLEARPART_TYPE_ALL: "all", K.CLEARPART_TYPE_LINUX: "linux", K.CLEARPART_TYPE_NONE: "none",
               K.CLEARPART_TYPE_LIST: "list"}
-_AUTOPART = {K.AUTOPART_TYPE_LVM: "lvm", K.AUTOPART_TYPE_PLAIN: "plain", K.AUTOPART_TYPE_BTRFS: "btrfs"}
+_AUTOPART = {K.AUTOPART_TYPE_LVM: "lvm", K.AUTOPART_TYPE_PLAIN: "plain", K.AUTOPART_TYPE_BTRFS: "btrfs",
+             K.AUTOPART_TYPE_LVM_THINP: "thinp"}
 _SELINUX = {K.SELINUX_DISABLED: "disabled", K.SELINUX_ENFORCING: "enforcing", K.SELINUX_PERMISSIVE: "permissive"}
 _SCRIPT = {K.KS_SCRIPT_PRE: "pre", K.KS_SCRIPT_PREINSTALL: "pre-install", K.KS_SCRIPT_POST: "post",
            K.KS_SCRIPT_ONERROR: "onerror", K.KS_SCRIPT_TRACEBACK: "traceback"}
@@ -586,11 +587,15 @@ class _Builder:
     def storage_packages(self) -> None:
         """Tools the installed system needs to activate its storage (as Anaconda adds them from blivet)."""
         pk = self.plan.payload.packages
-        rec = next((lv for lv in self.plan.storage.logvols if lv.thin_pool), None)
+        st = self.plan.storage
+        rec = next((lv for lv in st.logvols if lv.thin_pool), None)
+        if rec is None and st.autopart is not None and st.autopart.scheme == "thinp":
+            rec = st.autopart
         if rec is not None and self.plan.payload.liveimg is None and THIN_TOOLS not in pk.packages \
                 and THIN_TOOLS not in pk.excluded_packages:
             pk.packages = [*pk.packages, THIN_TOOLS]
-            pk.origins.setdefault(f"packages[{THIN_TOOLS}]", rec.origin)
+            pk.origins.setdefault(f"packages[{THIN_TOOLS}]", getattr(rec, "origin", None)
+                                  or self.parsed.origin(self.parsed.last("autopart").lineno))
 
 
 def _console_keymap(layout: str) -> str:

@@ -78,7 +78,7 @@ _FINISH = {"eject": ok(), "kexec": differs("the installed system is started with
 COMMANDS: dict[str, Command] = {
     # storage
     "autopart": Command(ok(), "storage", {
-        "type": differs("lvm, plain and btrfs; thinp is refused (thin LVM is not implemented)"),
+        "type": ok("lvm, thinp (a thin pool filling the VG, swap beside it), plain, btrfs"),
         "fstype": ok(), "nohome": differs("Azure Linux makes no separate /home by default"), "noboot": ok(),
         "noswap": ok()} | _luks()),
     "clearpart": Command(ok(), "storage", {"type": ok(), "initAll": ok(), "disklabel": ok(), "drives": ok(),
@@ -259,7 +259,6 @@ VALUES: dict[tuple[str, str], Rule] = {
     ("firstboot", "--enable"): refuse("Azure Linux has no first-boot setup tool (initial-setup)"),
     ("firstboot", "--reconfig"): refuse("Azure Linux has no first-boot setup tool (initial-setup)"),
     ("firstboot", "--disable"): warn("has no effect: Azure Linux has no first-boot setup tool"),
-    ("autopart", "--type=thinp"): refuse("thin LVM is not implemented yet: use lvm, plain or btrfs"),
     ("%packages", "@group --optional/--nodefaults"): refuse(
         "Azure Linux package sets have no optional members"),
     ("%packages", "@module:stream"): refuse("Azure Linux has no module streams"),

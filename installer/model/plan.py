@@ -107,7 +107,7 @@ class ClearPart(Tracked):
 
 @dataclass(kw_only=True)
 class AutoPart(Tracked):
-    scheme: str = "lvm"  # lvm | plain | btrfs
+    scheme: str = "lvm"  # lvm | thinp | plain | btrfs
     fstype: str | None = None
     nohome: bool = True
     noswap: bool = True

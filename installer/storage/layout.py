@@ -12,7 +12,7 @@ from typing import Any
 MiB = 1024**2
 GiB = 1024**3
 
-SCHEMES = ("lvm", "plain", "btrfs")
+SCHEMES = ("lvm", "plain", "btrfs", "thinp")
 
 
 def recommended_swap_mib(memory_bytes: int) -> int:
@@ -33,7 +33,8 @@ class LayoutRequest:
 
     role: platform (ESP / biosboot), boot, root, home or swap.
     where: "partition" always for platform and boot; root/home/swap follow the scheme
-    ("lv" for lvm, "partition" for plain, "subvolume" for btrfs; swap is never a subvolume).
+    ("lv" for lvm, "thin" for thinp (a thin volume in the VG's pool), "partition" for plain,
+    "subvolume" for btrfs; swap is never a subvolume nor thin).
     """
 
     role: str
@@ -79,7 +80,7 @@ def autopart_requests(
     if scheme not in SCHEMES:
         raise ValueError(f"unknown partitioning scheme {scheme!r}")
     fs = "btrfs" if scheme == "btrfs" else (fstype or storage.get("fstype", "xfs"))
-    where = {"lvm": "lv", "plain": "partition", "btrfs": "subvolume"}[scheme]
+    where = {"lvm": "lv", "thinp": "thin", "plain": "partition", "btrfs": "subvolume"}[scheme]
     root_min = int(storage.get("root_min_mib", 2048))
     root_max = int(storage.get("root_max_mib", 15360))
 
@@ -92,7 +93,7 @@ def autopart_requests(
         requests.append(LayoutRequest("home", "/home", fs, 500, where=where, grow=True))
     if not noswap:
         requests.append(LayoutRequest("swap", None, "swap", recommended_swap_mib(memory),
-                                      where="partition" if scheme != "lvm" else "lv"))
+                                      where="lv" if scheme in ("lvm", "thinp") else "partition"))
     return requests
 
 

@@ -319,9 +319,9 @@ class _Layout:
                                 maxsize=_size(req.maxsize_mib, 0) if req.maxsize_mib else None,
                                 weight=req.weight, encryption=enc if req.role not in ("platform", "boot") else None,
                                 origin=origin)
-        container_reqs = [r for r in requests if r.where in ("lv", "subvolume")]
+        container_reqs = [r for r in requests if r.where in ("lv", "thin", "subvolume")]
         if container_reqs:
-            member_fmt = "lvmpv" if ap.scheme == "lvm" else "btrfs"
+            member_fmt = "lvmpv" if ap.scheme in ("lvm", "thinp") else "btrfs"
             free = self.b.get_free_space(disks=disks)
             roomy = [d for d in disks if int(free.get(d.name, (Size(0),))[0]) >= 1024 * MiB] or disks[:1]
             for disk in roomy:
@@ -330,12 +330,21 @@ class _Layout:
                                                   encryption=enc, origin=origin))
         opened = self._do_partitioning(minimum_mib(requests), origin)
         members = [opened.get(p, p) for p in containers]
-        if ap.scheme == "lvm" and container_reqs:
+        if ap.scheme in ("lvm", "thinp") and container_reqs:
             vgname = self._unique_name(self.product.storage.get("vgname", "azl"))
             vg = self.b.new_vg(parents=members, name=vgname)
             self.b.create_device(vg)
+            thin = [r for r in container_reqs if r.where == "thin"]
+            pool = None
+            if thin:  # as Anaconda: one pool that fills the VG, the file systems thin volumes in it
+                try:
+                    pool = self.b.new_lv(parents=[vg], name="pool", thin_pool=True, grow=True,
+                                         size=_size(sum(r.size_mib for r in thin), 0))
+                    self.b.create_device(pool)
+                except (StorageError, ValueError) as exc:
+                    raise _error(f"cannot create the thin pool: {exc}", origin) from exc
             for req in container_reqs:
-                self._lv(vg, req.role if req.role != "root" else "root", req, origin)
+                self._lv(pool if req.where == "thin" else vg, req.role, req, origin)
             grow_lvm(self.b)
         elif ap.scheme == "btrfs" and container_reqs:
             vol = self.b.new_btrfs(parents=members, name=self.product.storage.get("vgname", "azl"))
@@ -356,8 +365,11 @@ class _Layout:
         return next(f"{name}{n:02d}" for n in range(100) if f"{name}{n:02d}" not in taken)
 
     def _lv(self, vg: Any, name: str, req: LayoutRequest, origin: Origin | None) -> None:
+        """A logical volume in `vg`, or a thin volume when `vg` is a thin pool."""
         kwargs: dict[str, Any] = dict(parents=[vg], name=name, size=_size(req.size_mib, 0), grow=req.grow,
                                       fmt_type=req.fstype)
+        if getattr(vg, "is_thin_pool", False):
+            kwargs["thin_volume"] = True
         if req.maxsize_mib:
             kwargs["maxsize"] = _size(req.maxsize_mib, 0)
         if req.mountpoint:

@@ -359,9 +359,7 @@ def _check_autopart(st: StorageConfig, report: Report) -> None:
         return
     o = origin(ap, "scheme", "fstype", "encrypted", "nohome", "noswap")
     if ap.scheme not in ("lvm", "plain", "btrfs", "thinp"):
-        report.error(f"autopart --type={ap.scheme} is not supported (lvm, plain or btrfs)", o)
-    elif ap.scheme == "thinp":
-        report.error("autopart --type=thinp is not supported by azl-install (lvm, plain or btrfs)", o)
+        report.error(f"autopart --type={ap.scheme} is not supported (lvm, thinp, plain or btrfs)", o)
     if ap.fstype:
         fs = ap.fstype.lower()
         if fs not in LINUX_FILESYSTEMS:

@@ -276,8 +276,6 @@ def test_unbalanced_quote_names_the_line():
     ("lang C\n%frobnicate\n%end\n", "ks.cfg:2: unknown section '%frobnicate'"),
     ("%post --frob\n%end\n", "ks.cfg:1: %post: unrecognized arguments: --frob"),
     ("network --device=eth0 --mtu=big\n", "ks.cfg:1: network --mtu must be a number, not 'big'"),
-    ("autopart --type=thinp\n", ("ks.cfg:1: 'autopart --type=thinp' is not supported by azl-install: "
-                                 "thin LVM is not implemented yet: use lvm, plain or btrfs")),
     ("repo --name=extras\n", "ks.cfg:1: repo --name=extras needs --baseurl, --mirrorlist or --metalink"),
     ("url\n", "ks.cfg:1: One of --mirrorlist, --url, --metalink options must be specified for url command."),
     ("part / --size=1\nautopart\n", "ks.cfg:2: The autopart and partition commands can't be used at the same time."),

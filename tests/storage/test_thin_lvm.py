@@ -83,3 +83,25 @@ def test_the_installed_system_gets_the_thin_pool_tools():
     assert "device-mapper-persistent-data" not in parse_kickstart(
         KS.replace(" --thinpool --metadatasize=128 --chunksize=128", "").replace(" --thin --poolname=pool", ""),
         "plain.ks").plan.payload.packages.packages
+
+
+AUTO = """\
+rootpw --plaintext Thin-Lab-2026
+zerombr
+clearpart --all --initlabel
+autopart --type=thinp
+"""
+
+
+def test_autopart_thinp_puts_root_in_a_thin_pool_and_swap_beside_it():
+    result = parse_kickstart(AUTO, "auto.ks")
+    assert result.ok, [str(d) for d in result.diagnostics]
+    assert result.plan.storage.autopart.scheme == "thinp"
+    assert [str(d) for d in validate(result.plan, machine(40)) if d.is_error] == []
+    preview = preview_storage(result.plan, machine(40))
+    acts = preview.actions
+    assert any(a.startswith("create thin pool azl-pool") for a in acts), acts
+    assert any(a.startswith("create thin logical volume azl-root") for a in acts), acts
+    assert any(a.startswith("create logical volume azl-swap") for a in acts), acts
+    assert "device-mapper-persistent-data" in result.plan.payload.packages.packages
+    assert "autopart --type=thinp" in dump_kickstart(result.plan)
