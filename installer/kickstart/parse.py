@@ -217,8 +217,8 @@ class AzlParser(KickstartParser):
         """pykickstart warnings about things azl-install supports on purpose."""
         if message.startswith("An ssh user with the name"):
             return True  # several keys for one user all go to authorized_keys
-        if message.startswith("A network device with the name ") and "--vlanid" in " ".join(self._args):
-            return True  # a VLAN on a parent that has its own line: installer.validate.network checks the pair
+        if message.startswith("A network device with the name ") and self._vlan_beside_parent():
+            return True  # a VLAN and its parent each have a line: installer.validate.network checks the pair
         if message == "A network device with the name has already been defined.":
             # `network --hostname=NAME` is a device-less line too; it only names the system.
             unnamed = [r for r in self.parsed.records if r.name == "network" and r.obj is not None
@@ -226,6 +226,20 @@ class AzlParser(KickstartParser):
             configured = [r for r in unnamed if not hostname_only(r.args)]
             return len(configured) <= 1
         return False
+
+    def _vlan_beside_parent(self) -> bool:
+        """The current network line and the earlier ones for its device: all but at most one are VLANs."""
+        def device(args):
+            return next((a.split("=", 1)[1] for a in args if a.startswith("--device=")), None)
+
+        def vlan(args):
+            return any(a.startswith("--vlanid") for a in args)
+
+        name = device(self._args)
+        lines = [r.args for r in self.parsed.records if r.name == "network" and device(r.args) == name]
+        if not lines or lines[-1] is not self._args and lines[-1] != self._args:
+            lines.append(self._args)  # pykickstart warns before this line is recorded
+        return name is not None and sum(not vlan(a) for a in lines) <= 1
 
     def readKickstartFromString(self, s, reset=True):
         if reset:

@@ -151,3 +151,15 @@ def test_firewall_services_must_be_firewalld_services():
 def test_firewall_with_real_service_names_is_accepted():
     _result, messages = check("firewall --enabled --ssh --service=https,dhcpv6-client --remove-service=cockpit\n")
     assert messages == []
+
+
+def test_vlan_line_before_its_parents_line_is_accepted_too():
+    _result, messages = check("network --device=enp1s0 --vlanid=171 --bootproto=dhcp\n"
+                              "network --device=enp1s0 --bootproto=dhcp\n")
+    assert messages == []
+
+
+def test_two_plain_lines_for_one_nic_still_warn_and_fail():
+    _result, messages = check("network --device=enp1s0 --bootproto=dhcp\nnetwork --device=enp1s0 --bootproto=dhcp\n")
+    assert "site.ks:9: warning: A network device with the name enp1s0 has already been defined." in messages
+    assert "site.ks:9: network device enp1s0 is already configured at line 8" in messages
