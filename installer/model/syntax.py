@@ -68,7 +68,7 @@ def kernel_arg_problems(text: str) -> list[str]:
             problems.append(f"kernel argument {word!r} contains {bad!r}, which GRUB or the shell that reads "
                             "/etc/default/grub would interpret")
         elif any(not (" " <= c <= "~") for c in word.replace("\n", " ").replace("\r", " ")):
-            problems.append(f"kernel argument {shown(word)!r} contains a character that is not printable ASCII")
+            problems.append(f"kernel argument {word!r} contains a character that is not printable ASCII")
     if text.count('"') % 2:
         problems.append("the value has an unclosed '\"': the kernel would read the rest of the line as one argument")
     size = len(" ".join(words).encode())

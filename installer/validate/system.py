@@ -122,7 +122,7 @@ def check_system(plan: InstallPlan, report: Report) -> None:
         if km and not pattern.match(km):
             bad = next((c for c in km if not (c.isascii() and (c.isalnum() or c in "_.+-() "))), None)
             what = f"contains {bad!r}" if bad else "is not a layout name"
-            report.error(f"keyboard {shown(km)!r} {what}: keymap names are letters, digits, '-', '_', '.' "
+            report.error(f"keyboard {km!r} {what}: keymap names are letters, digits, '-', '_', '.' "
                          "and '+'", kb_o)
         elif km and km.split("(", 1)[0].strip() not in keymaps:
             report.warning(f"keyboard layout {km!r} is not known{suggest(km, keymaps)}", kb_o)
