@@ -73,3 +73,20 @@ def test_the_same_kickstart_without_the_hostile_values_is_valid(tmp_path):
     result = load_kickstart(ks)
     machine = Machine.load(PROFILES / "nvme-uefi.json")
     assert [str(d) for d in validate(result.plan, machine) if d.is_error] == []
+
+
+def test_install_refuses_the_hostile_kickstart_before_anything_is_written(tmp_path, capsys):
+    from installer.cli import main
+
+    ks = tmp_path / "hostile.ks"
+    ks.write_text(HOSTILE)
+    target = tmp_path / "target"
+    code = main(["install", "-k", str(ks), "--machine", str(PROFILES / "nvme-uefi.json"), "--dry-run",
+                 "--target", str(target), "--log-dir", str(tmp_path / "log")])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert code != 0
+    assert "nothing was changed" in text
+    assert sorted({int(line.split(":")[1]) for line in text.splitlines() if line.startswith(f"{ks}:")}) == [
+        3, 6, 7, 8, 10, 14, 15, 16]
+    assert not target.exists() or not any(target.iterdir())

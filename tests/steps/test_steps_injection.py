@@ -3,6 +3,7 @@ file another tool sources, nor corrupt passwd, nor make the accounts step chown 
 nor make a %post log land outside the target."""
 
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -198,3 +199,25 @@ def test_post_log_stays_inside_the_target(tmp_path):
     assert not (tmp_path.parent / f"{name}-dir").exists()
     assert (env.target / name).exists()
     assert (env.target / f"{name}-dir/post.log").exists()
+
+
+# ------------------------------------------------------------------ GRUB's own tools
+needs_grub = pytest.mark.skipif(not shutil.which("grub-script-check") or not shutil.which("grub-mkpasswd-pbkdf2"),
+                                reason="needs grub-common (grub-script-check, grub-mkpasswd-pbkdf2)")
+
+
+@needs_grub
+def test_grub_reads_what_is_written_with_a_hash_from_grub_mkpasswd_pbkdf2(tmp_path):
+    made = subprocess.run(["grub-mkpasswd-pbkdf2", "--iteration-count=1000"], input="s3cret\ns3cret\n",
+                          capture_output=True, text=True, check=True).stdout
+    hashed = made.split()[-1]
+    assert hashed.startswith("grub.pbkdf2.sha512.1000.")
+    env = grub_env(tmp_path, f"bootloader --location=none --iscrypted --password={hashed}\n")
+    bootloader.apply(env.ctx)
+    assert (env.target / "boot/grub2/user.cfg").read_text() == f"GRUB2_PASSWORD={hashed}\n"
+    assert secrets.verify_grub("s3cret", hashed)
+    emitted = subprocess.run(["/bin/sh", str(env.target / "etc/grub.d/01_users")], capture_output=True,
+                             text=True, check=True).stdout
+    for script in (emitted, (env.target / "boot/grub2/user.cfg").read_text()):
+        checked = subprocess.run(["grub-script-check"], input=script, capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
