@@ -46,6 +46,8 @@ def username_problem(name: str) -> str | None:
 
 def ssh_key_problem(key: str) -> str | None:
     """Why `key` is not an OpenSSH public key line, or None."""
+    if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", key.strip()):  # a tab separates fields like a space
+        return "contains a line break or control character: authorized_keys holds one key per line"
     fields = key.strip().split()
     if not fields:
         return "is empty"

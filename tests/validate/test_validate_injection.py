@@ -55,6 +55,16 @@ def test_user_fields_are_reported_together_at_the_users_line():
     ]
 
 
+def test_an_ssh_key_is_one_authorized_keys_line():
+    from validate_support import KEY
+
+    from installer.validate.accounts import ssh_key_problem
+
+    assert ssh_key_problem(KEY + "\n") is None
+    assert ssh_key_problem(KEY + "\nssh-ed25519 " + KEY.split()[1] + " intruder") == (
+        "contains a line break or control character: authorized_keys holds one key per line")
+
+
 def test_a_tui_user_names_the_accounts_field():
     plan = new_plan()
     plan.interactive = True
