@@ -26,7 +26,7 @@ from pathlib import Path
 from installer import chroot
 from installer.context import InstallContext, StepError
 from installer.model.secrets import is_grub_hash
-from installer.model.syntax import sh_quote, split_kernel_args
+from installer.model.syntax import kernel_arg_problems, sh_quote, split_kernel_args
 from installer.steps import selinux
 
 TITLE = "Installing the bootloader"
@@ -145,6 +145,10 @@ def kernel_args(ctx: InstallContext, layout: BootLayout, fam: str) -> list[str]:
     for word in _split(ctx.cmdline()):
         key = word.split("=", 1)[0]
         if key in PRESERVED_ARGS and (key == "console" or key not in have):
+            if kernel_arg_problems(word):
+                ctx.warn(f"the installer's boot option {word!r} is not carried to the installed system: "
+                         "GRUB would interpret its special characters")
+                continue
             args.append(word)
     return list(dict.fromkeys(args))
 
@@ -230,6 +234,9 @@ def apply(ctx: InstallContext) -> None:
             ctx.kernel_args.append(arg)
     layout = discover(ctx)
     args = kernel_args(ctx, layout, fam)
+    problems = kernel_arg_problems(" ".join(args))
+    if problems:  # validation refuses these in bootloader --append; BLS option lines are expanded by GRUB
+        raise StepError("the kernel command line cannot be written: " + "; ".join(problems))
     ctx.info("kernel command line: " + " ".join(args))
     if fam == "fedora":
         ctx.write("/etc/kernel/cmdline", " ".join(args) + "\n", 0o644)

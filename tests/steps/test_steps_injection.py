@@ -47,6 +47,21 @@ def test_default_grub_is_written_so_that_sourcing_it_runs_nothing_and_round_trip
     assert (terminal, serial) == ("serial console", "serial --unit=0 --speed=115200")
 
 
+def test_the_step_refuses_kernel_arguments_grub_would_expand_before_writing(tmp_path):
+    plan = new_plan()
+    plan.bootloader.location = "none"
+    plan.bootloader.append = "quiet x=$(id)"
+    env = make_env(tmp_path, plan=plan, tools=("grub2-mkconfig", "kernel-install"),
+                   cmdline="console=ttyS0,115200 console=tty0;reboot")
+    with pytest.raises(StepError, match="kernel argument 'x=\\$\\(id\\)' contains '\\$'"):
+        bootloader.apply(env.ctx)
+    assert not (env.target / "etc/kernel/cmdline").exists() and not (env.target / "etc/default/grub").exists()
+    env.ctx.plan.bootloader.append = "quiet"
+    args = bootloader.kernel_args(env.ctx, bootloader.BootLayout(), "fedora")
+    assert "console=ttyS0,115200" in args and not any("reboot" in a for a in args)
+    assert any("console=tty0;reboot" in w for w in env.ctx.warnings)
+
+
 # ------------------------------------------------------------------ GRUB superuser
 def grub_env(tmp_path, kickstart):
     result = parse_kickstart(kickstart)
