@@ -138,9 +138,10 @@ def _home_on_host(ctx: InstallContext, name: str, home: str) -> Path | None:
     host = chroot.resolve(ctx.target, home)
     rel = os.path.relpath(host, ctx.target)
     inside = "/" if rel == "." else "/" + rel
-    problem = home_problem(home) or (None if rel.startswith("..") else home_problem(inside))
-    if rel.startswith(".."):
+    if rel == ".." or rel.startswith("../"):
         problem = "leads outside the target"
+    else:
+        problem = home_problem(home) or home_problem(inside)
     if problem:
         shown = home if inside == home else f"{home} (-> {inside})"
         ctx.warn(f"user {name}: the home {shown} {problem}: its ownership is left unchanged")

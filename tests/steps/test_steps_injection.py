@@ -236,3 +236,17 @@ def test_grub_reads_what_is_written_with_a_hash_from_grub_mkpasswd_pbkdf2(tmp_pa
     for script in (emitted, (env.target / "boot/grub2/user.cfg").read_text()):
         checked = subprocess.run(["grub-script-check"], input=script, capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
+
+
+@needs_root
+def test_a_home_that_is_a_symlink_to_a_system_directory_is_not_chowned(tmp_path):
+    plan = new_plan()
+    plan.accounts.users.append(User(name="eve"))
+    env = make_env(tmp_path, plan=plan, tools=accounts.TOOLS)
+    with open(env.target / "etc/passwd", "a") as fh:
+        fh.write("eve:x:1500:1500::/home/eve:/bin/bash\n")
+    (env.target / "home").mkdir()
+    (env.target / "home/eve").symlink_to("/etc")  # inside the target: its /etc
+    accounts.apply(env.ctx)
+    assert os.stat(env.target / "etc").st_uid == 0 and os.stat(env.target / "etc/passwd").st_uid == 0
+    assert any("/home/eve (-> /etc) is the system directory /etc" in w for w in env.ctx.warnings)
