@@ -9,11 +9,15 @@ Password hashes go to chpasswd -e on stdin and are never logged.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import stat
+from pathlib import Path
 
 from installer import chroot
 from installer.context import InstallContext, StepError
 from installer.model.plan import User
+from installer.model.syntax import home_problem, user_field_problems
 from installer.steps.accounts_files import AccountFiles
 
 TITLE = "Creating users and setting passwords"
@@ -38,6 +42,9 @@ def describe(ctx: InstallContext) -> list[str]:
 
 def apply(ctx: InstallContext) -> None:
     acc = ctx.plan.accounts
+    refused = [f"user {u.name}: {p}" for u in acc.users for p in user_field_problems(u.homedir, u.shell, u.gecos)]
+    if refused:
+        raise StepError("; ".join(refused) + " (nothing was changed)")
     tools = {name: chroot.find_tool(ctx.target, name) for name in TOOLS}
     if all(tools.values()):
         _with_tools(ctx)
@@ -119,14 +126,68 @@ def _own_home(ctx: InstallContext, user: User) -> None:
     if not entry or ctx.dry_run:
         return
     uid, gid, home = int(entry[2]), int(entry[3]), entry[5]
-    host_home = chroot.resolve(ctx.target, home)
-    if not host_home.is_dir():
+    host_home = _home_on_host(ctx, user.name, home)
+    if host_home is None or host_home.is_symlink() or not host_home.is_dir():
         return
-    for path in [host_home, *host_home.rglob("*")]:
-        if path.is_symlink():
-            os.lchown(path, uid, gid)
-        elif os.stat(path).st_uid != uid or os.stat(path).st_gid != gid:
-            os.chown(path, uid, gid)
+    chown_tree(host_home, uid, gid)
+
+
+def _home_on_host(ctx: InstallContext, name: str, home: str) -> Path | None:
+    """The host path of a home that may be given to its user, or None (with a warning) when it is the
+    target's root or a system directory, as given in passwd or once the target's symlinks are followed."""
+    host = chroot.resolve(ctx.target, home)
+    rel = os.path.relpath(host, ctx.target)
+    inside = "/" if rel == "." else "/" + rel
+    if rel == ".." or rel.startswith("../"):
+        problem = "leads outside the target"
+    else:
+        problem = home_problem(home) or home_problem(inside)
+    if problem:
+        shown = home if inside == home else f"{home} (-> {inside})"
+        ctx.warn(f"user {name}: the home {shown} {problem}: its ownership is left unchanged")
+        return None
+    return host
+
+
+def chown_tree(top: Path, uid: int, gid: int) -> None:
+    """Give `top` and everything below it to uid:gid without following symlinks (they are changed
+    themselves) and without entering another filesystem or a mount point (a kept volume, the live
+    system's /dev and /run bind-mounted into the target)."""
+    mounts = _mount_points()
+    dev = os.lstat(top).st_dev
+    _lchown(str(top), uid, gid)
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        entered = []
+        for d in dirnames:
+            path = os.path.join(dirpath, d)
+            st = os.lstat(path)
+            if stat.S_ISDIR(st.st_mode) and (st.st_dev != dev or path in mounts):
+                continue
+            _lchown(path, uid, gid)
+            if stat.S_ISDIR(st.st_mode):
+                entered.append(d)
+        dirnames[:] = entered
+        for f in filenames:
+            _lchown(os.path.join(dirpath, f), uid, gid)
+
+
+def _lchown(path: str, uid: int, gid: int) -> None:
+    st = os.lstat(path)
+    if (st.st_uid, st.st_gid) != (uid, gid):
+        os.lchown(path, uid, gid)
+
+
+def _mount_points() -> set[str]:
+    try:
+        text = Path("/proc/self/mountinfo").read_text()
+    except OSError:
+        return set()
+    points = set()
+    for line in text.splitlines():
+        fields = line.split(" ")
+        if len(fields) > 4:
+            points.add(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4]))
+    return points
 
 
 def _default_shell(ctx: InstallContext) -> str:
@@ -182,7 +243,11 @@ def _add_key(ctx: InstallContext, username: str, key: str) -> None:
     if ctx.dry_run:
         return
     uid, gid, home = int(entry[2]), int(entry[3]), entry[5]
-    ssh_dir = chroot.resolve(ctx.target, home) / ".ssh"
+    host_home = chroot.resolve(ctx.target, home) if uid == 0 else _home_on_host(ctx, username, home)
+    if host_home is None:
+        raise StepError(f"sshkey --username={username}: the user's home {home} is not a directory of its own; "
+                        "the key was not added")
+    ssh_dir = host_home / ".ssh"
     ssh_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(ssh_dir, 0o700)
     os.chown(ssh_dir, uid, gid)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -25,6 +25,8 @@ from pathlib import Path
 
 from installer import chroot
 from installer.context import InstallContext, StepError
+from installer.model.secrets import is_grub_hash
+from installer.model.syntax import kernel_arg_problems, sh_quote, split_kernel_args
 from installer.steps import selinux
 
 TITLE = "Installing the bootloader"
@@ -143,12 +145,16 @@ def kernel_args(ctx: InstallContext, layout: BootLayout, fam: str) -> list[str]:
     for word in _split(ctx.cmdline()):
         key = word.split("=", 1)[0]
         if key in PRESERVED_ARGS and (key == "console" or key not in have):
+            if kernel_arg_problems(word):
+                ctx.warn(f"the installer's boot option {word!r} is not carried to the installed system: "
+                         "GRUB would interpret its special characters")
+                continue
             args.append(word)
     return list(dict.fromkeys(args))
 
 
 def _split(text: str | None) -> list[str]:
-    return shlex.split(text) if text else []
+    return split_kernel_args(text) if text else []
 
 
 # ------------------------------------------------------------------ config files
@@ -169,23 +175,19 @@ def default_grub_text(existing: str, values: dict[str, str]) -> str:
 def grub_values(ctx: InstallContext, args: list[str], fam: str) -> dict[str, str]:
     boot = ctx.plan.bootloader
     cmdline = [a for a in args if not a.startswith("root=") and a != "ro"] if fam == "fedora" else args
-    values = {"GRUB_CMDLINE_LINUX": _quote(" ".join(cmdline))}
+    values = {"GRUB_CMDLINE_LINUX": sh_quote(" ".join(cmdline))}
     if boot.timeout is not None:
         values["GRUB_TIMEOUT"] = str(boot.timeout)
     serial = next((a for a in args if a.startswith("console=ttyS")), None)
     if serial:
         port, _, speed = serial.split("=", 1)[1].partition(",")
         unit = port.removeprefix("ttyS")
-        baud = "".join(ch for ch in speed if ch.isdigit()) or "115200"
-        values["GRUB_TERMINAL"] = '"serial console"'
-        values["GRUB_SERIAL_COMMAND"] = _quote(f"serial --unit={unit} --speed={baud}")
+        baud = re.match(r"\d*", speed).group(0) or "115200"  # 115200n8: the speed, then parity and bits
+        values["GRUB_TERMINAL"] = sh_quote("serial console")
+        values["GRUB_SERIAL_COMMAND"] = sh_quote(f"serial --unit={unit} --speed={baud}")
     if fam == "fedora":
         values["GRUB_ENABLE_BLSCFG"] = "true"
     return values
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # ------------------------------------------------------------------ the step
@@ -215,18 +217,26 @@ def describe(ctx: InstallContext) -> list[str]:
                if ctx.plan.security.selinux == "disabled" else ""))
     if boot.timeout is not None:
         out.append(f"menu timeout {boot.timeout} s")
+    if boot.password_hash:
+        out.append("GRUB superuser 'root' with the bootloader password (hash in user.cfg, mode 0600)")
     out.append("regenerate the initramfs (dracut or update-initramfs) so LUKS, LVM and RAID come up")
     return out
 
 
 def apply(ctx: InstallContext) -> None:
     boot = ctx.plan.bootloader
+    if boot.password_hash is not None and not is_grub_hash(boot.password_hash):
+        raise StepError("bootloader --password: the hash is not in grub2-mkpasswd-pbkdf2's format "
+                        "(grub.pbkdf2.sha512.ITERATIONS.SALT.HASH); nothing was written")
     fam = chroot.family(ctx.target)
     for arg in selinux.kernel_args(ctx):
         if arg not in ctx.kernel_args:
             ctx.kernel_args.append(arg)
     layout = discover(ctx)
     args = kernel_args(ctx, layout, fam)
+    problems = kernel_arg_problems(" ".join(args))
+    if problems:  # validation refuses these in bootloader --append; BLS option lines are expanded by GRUB
+        raise StepError("the kernel command line cannot be written: " + "; ".join(problems))
     ctx.info("kernel command line: " + " ".join(args))
     if fam == "fedora":
         ctx.write("/etc/kernel/cmdline", " ".join(args) + "\n", 0o644)
@@ -463,4 +473,37 @@ def _grub_config(ctx: InstallContext, fam: str) -> None:
     mkconfig = _grub_tool(ctx, "grub2-mkconfig", "grub-mkconfig")
     out = "/boot/grub2/grub.cfg" if mkconfig.startswith("grub2") else "/boot/grub/grub.cfg"
     chroot.resolve(ctx.target, os.path.dirname(out)).mkdir(parents=True, exist_ok=True)
+    _grub_superuser(ctx, os.path.dirname(out), fam)
     ctx.run([mkconfig, "-o", out], chroot=True)
+
+
+# GRUB reads user.cfg from its own directory at boot, so the hash stays in a 0600 file and never
+# enters grub.cfg. Fedora's grub2-tools ship such a generator as 01_users; other targets get this one.
+USERS_SCRIPT = r"""#!/bin/sh -e
+# The GRUB superuser (written by azl-install): its password hash is in user.cfg, mode 0600.
+cat << 'EOF'
+if [ -f ${prefix}/user.cfg ]; then
+  source ${prefix}/user.cfg
+  if [ -n "${GRUB2_PASSWORD}" ]; then
+    set superusers="root"
+    export superusers
+    password_pbkdf2 root ${GRUB2_PASSWORD}
+  fi
+fi
+EOF
+"""
+
+
+def _grub_superuser(ctx: InstallContext, grub_dir: str, fam: str) -> None:
+    """bootloader --password: GRUB asks for user root and this password before an entry is edited or
+    its command line used (Fedora's menu entries are --unrestricted: they boot without it)."""
+    hashed = ctx.plan.bootloader.password_hash
+    if not hashed:
+        return
+    ctx.write(f"{grub_dir}/user.cfg", f"GRUB2_PASSWORD={hashed}\n", 0o600)
+    if not chroot.exists(ctx.target, "/etc/grub.d/01_users"):
+        ctx.write("/etc/grub.d/01_users", USERS_SCRIPT, 0o755)
+    ctx.info(f"GRUB superuser 'root' set from bootloader --password ({grub_dir}/user.cfg, mode 0600)")
+    if fam != "fedora":
+        ctx.warn("bootloader --password on a non-Fedora target: its menu entries are not marked "
+                 "--unrestricted, so GRUB asks for the password before booting any of them")

@@ -4,14 +4,20 @@ keyboard (/etc/vconsole.conf, keeping its other settings such as FONT=)."""
 from __future__ import annotations
 
 from installer import chroot
-from installer.context import InstallContext
+from installer.context import InstallContext, StepError
+from installer.model.syntax import env_value
 
 TITLE = "Setting the language and keyboard"
 
 
 def set_value(existing: str, key: str, value: str) -> str:
+    """`existing` with KEY set to `value`, quoted so that systemd and a sourcing shell read the same value."""
+    try:
+        quoted = env_value(value)
+    except ValueError as exc:
+        raise StepError(f"{key}={value!r} cannot be written: it {exc}") from None
     lines = [line for line in existing.splitlines() if not line.startswith(f"{key}=")]
-    return "\n".join([f"{key}={value}", *lines]) + "\n"
+    return "\n".join([f"{key}={quoted}", *lines]) + "\n"
 
 
 def describe(ctx: InstallContext) -> list[str]:

@@ -12,6 +12,7 @@ import os
 import shlex
 from pathlib import Path
 
+from installer.chroot import resolve
 from installer.context import InstallContext, StepError
 from installer.model.plan import Script
 
@@ -90,7 +91,7 @@ def run_script(ctx: InstallContext, script: Script, number: int, *, chroot: bool
 
 
 def _append_log(ctx: InstallContext, log: str, chroot: bool, output: str) -> None:
-    path = ctx.path(log) if chroot else Path(log)
+    path = resolve(ctx.target, log) if chroot else Path(log)  # a chrooted script's log stays in the target
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(output)

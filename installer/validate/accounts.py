@@ -8,6 +8,7 @@ import re
 import struct
 
 from installer.model.plan import InstallPlan, Origin
+from installer.model.syntax import user_field_problems
 from installer.validate.common import Report, origin, where
 
 # useradd (shadow-utils) as Fedora builds it, minus what breaks tools: no leading '-',
@@ -45,6 +46,8 @@ def username_problem(name: str) -> str | None:
 
 def ssh_key_problem(key: str) -> str | None:
     """Why `key` is not an OpenSSH public key line, or None."""
+    if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", key.strip()):  # a tab separates fields like a space
+        return "contains a line break or control character: authorized_keys holds one key per line"
     fields = key.strip().split()
     if not fields:
         return "is empty"
@@ -106,12 +109,8 @@ def check_accounts(plan: InstallPlan, report: Report) -> None:
             gp = username_problem(g)
             if gp:
                 report.error(f"user {u.name}: group name {g!r} {gp}", o)
-        if u.homedir is not None and not u.homedir.startswith("/"):
-            report.error(f"user {u.name}: --homedir={u.homedir} is not an absolute path", o)
-        if u.shell is not None and not u.shell.startswith("/"):
-            report.error(f"user {u.name}: --shell={u.shell} is not an absolute path", o)
-        if u.gecos is not None and ":" in u.gecos:
-            report.error(f"user {u.name}: --gecos must not contain ':'", o)
+        for problem in user_field_problems(u.homedir, u.shell, u.gecos):
+            report.error(f"user {u.name}: {problem}", o)
         if u.password_hash is not None and not _hash_ok(u.password_hash):
             report.error(f"user {u.name}: the password is not a crypt(3) hash (e.g. $6$... or $y$...)", o)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from installer.model.machine import Disk, Machine
 from installer.model.plan import Encryption, InstallPlan, Origin, StorageConfig
 from installer.model.product import Product
+from installer.model.syntax import mount_options_problem
 from installer.validate.common import MIB, Report, first_origin, gib, mib, origin, suggest, where
 
 FILESYSTEMS = ("xfs", "ext4", "ext3", "ext2", "btrfs", "vfat", "efi", "swap", "biosboot")
@@ -85,6 +86,7 @@ def check_storage(plan: InstallPlan, machine: Machine | None, product: Product, 
     _check_raid(st, report)
     _check_btrfs(st, report)
     _check_autopart(st, report)
+    _check_fsoptions(st, report)
     if machine is not None:
         disks = _DiskCheck(plan, machine, product, report)
         disks.run()
@@ -351,6 +353,16 @@ def _check_btrfs(st: StorageConfig, report: Report) -> None:
             if not s.parent or s.parent not in refs:
                 report.gap(f"btrfs subvolume {s.name or ''}: parent volume {s.parent!r} is not defined",
                              s.origin)
+
+
+def _check_fsoptions(st: StorageConfig, report: Report) -> None:
+    """--fsoptions becomes the fourth field of an /etc/fstab line (fstab(5)): refused here, before any disk
+    is touched, rather than by mount after the disks are wiped."""
+    for kind, items in (("part", st.partitions), ("logvol", st.logvols), ("raid", st.raids)):
+        for req in items:
+            problem = mount_options_problem(req.fsoptions) if req.fsoptions is not None else None
+            if problem:
+                report.error(f"{kind} {req.mountpoint}: --fsoptions={req.fsoptions!r} {problem}", req.origin)
 
 
 def _check_autopart(st: StorageConfig, report: Report) -> None:

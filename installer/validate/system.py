@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 from installer.model.plan import InstallPlan
+from installer.model.secrets import is_grub_hash
+from installer.model.syntax import kernel_arg_problems, normalized_path_problem, shown
 from installer.validate.common import Report, origin, suggest
 from installer.validate.network import hostname_problem
 
@@ -25,6 +27,9 @@ sg sg-latin1 la-latin1 dvorak us-dvorak colemak gr il ee lt lv bg_bds-utf8 mk-ut
 PORT = re.compile(r"^(\d{1,5}(-\d{1,5})?|[a-z][a-z0-9-]*):(tcp|udp|sctp|dccp)$")
 SERVICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_.@\\-]*$")
 SELINUX_MODES = ("enforcing", "permissive", "disabled")
+# What vconsole.conf and the keymap loader accept as a name (the file name of a keymap, without .map.gz)
+KEYMAP_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
+X_LAYOUT_NAME = re.compile(r"^[A-Za-z0-9_.+-]+( ?\([A-Za-z0-9_.+-]+\))?$")
 ROOT_LOGIN = ("yes", "no", "prohibit-password", "without-password", "forced-commands-only")
 FINISH = ("reboot", "poweroff", "halt", "shutdown", "none")
 SCRIPT_KINDS = ("pre", "pre-install", "post", "onerror", "traceback")
@@ -113,8 +118,13 @@ def check_system(plan: InstallPlan, report: Report) -> None:
     report.area = "system.keyboard"
     kb_o = origin(sysc, "keyboard", "x_layouts")
     keymaps = known_keymaps()
-    for km in [sysc.keyboard, *sysc.x_layouts]:
-        if km and km.split("(", 1)[0].strip() not in keymaps:
+    for km, pattern in [(sysc.keyboard, KEYMAP_NAME), *((x, X_LAYOUT_NAME) for x in sysc.x_layouts)]:
+        if km and not pattern.match(km):
+            bad = next((c for c in km if not (c.isascii() and (c.isalnum() or c in "_.+-() "))), None)
+            what = f"contains {bad!r}" if bad else "is not a layout name"
+            report.error(f"keyboard {km!r} {what}: keymap names are letters, digits, '-', '_', '.' "
+                         "and '+'", kb_o)
+        elif km and km.split("(", 1)[0].strip() not in keymaps:
             report.warning(f"keyboard layout {km!r} is not known{suggest(km, keymaps)}", kb_o)
     report.area = "security"
     _check_security(plan, report)
@@ -188,8 +198,10 @@ def _check_scripts(plan: InstallPlan, report: Report) -> None:
             report.error(f"%{s.kind} is not a script section", s.origin)
         if not s.interpreter.startswith("/"):
             report.error(f"%{s.kind} --interpreter={s.interpreter} is not an absolute path", s.origin)
-        if s.log is not None and not s.log.startswith("/"):
-            report.error(f"%{s.kind} --log={s.log} is not an absolute path", s.origin)
+        problem = normalized_path_problem(s.log) if s.log is not None else None
+        if problem:
+            report.error(f"%{s.kind} --log={shown(s.log)} {problem}; give a plain absolute path such as "
+                         f"/root/ks-{s.kind}.log", s.origin)
 
 
 def _check_bootloader(plan: InstallPlan, report: Report) -> None:
@@ -199,8 +211,8 @@ def _check_bootloader(plan: InstallPlan, report: Report) -> None:
         report.error(f"bootloader --location={bl.location} is not mbr, partition or none", o)
     if bl.timeout is not None and bl.timeout < 0:
         report.error(f"bootloader --timeout={bl.timeout} must not be negative", origin(bl, "timeout") or o)
-    if bl.password_hash is not None and not bl.password_hash.startswith("grub.pbkdf2."):
+    if bl.password_hash is not None and not is_grub_hash(bl.password_hash):
         report.error("bootloader --password must be a grub2-mkpasswd-pbkdf2 hash (grub.pbkdf2.sha512...) "
                      "with --iscrypted", origin(bl, "password_hash") or o)
-    if bl.append and re.search(r"[\n\r\x00]", bl.append):
-        report.error("bootloader --append contains a line break", origin(bl, "append") or o)
+    for problem in kernel_arg_problems(bl.append or ""):
+        report.error(f"bootloader --append: {problem}", origin(bl, "append") or o)

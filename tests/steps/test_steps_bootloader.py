@@ -76,7 +76,7 @@ def test_fedora_uefi_uses_shim_kernel_install_and_bls(tmp_path, monkeypatch):
     assert not any(a.startswith(("inst.", "BOOT_IMAGE")) for a in cmdline)
     grub = (env.target / "etc/default/grub").read_text()
     assert "GRUB_TIMEOUT=3" in grub and "GRUB_ENABLE_BLSCFG=true" in grub
-    assert 'GRUB_TERMINAL="serial console"' in grub and "--speed=115200" in grub
+    assert "GRUB_TERMINAL='serial console'" in grub and "--speed=115200" in grub
     assert "root=" not in grub.split("GRUB_CMDLINE_LINUX=")[1].splitlines()[0]
     cmds = env.runner.commands(chroot=True)
     assert ["kernel-install", "add", "6.6.1", "/lib/modules/6.6.1/vmlinuz"] in cmds
