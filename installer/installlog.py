@@ -13,29 +13,30 @@ from pathlib import Path
 from typing import Iterable
 
 from installer.model.plan import InstallPlan, Secret
+from installer.model.secrets import REDACTED, Redactor, redact_urls
 
 LOGGER = "azl-install"
 LOG_NAME = "install.log"
 TARGET_LOG_DIR = "/var/log/installer"
-REDACTED = "***"
 
 
 class RedactFilter(logging.Filter):
+    """Hides the known secrets and every URL's password; linear in the text (installer.model.secrets)."""
+
     def __init__(self, secrets: Iterable[str] = ()):
         super().__init__()
         self.secrets: set[str] = set()
+        self._redactor = Redactor()
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
-        self.secrets.update(s for s in secrets if s)
+        new = {s for s in secrets if s} - self.secrets
+        if new:
+            self.secrets |= new
+            self._redactor.add(new)
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            if len(secret) >= 4:
-                text = text.replace(secret, REDACTED)
-            else:  # a very short secret is only hidden where it stands alone
-                text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", REDACTED, text)
-        return text
+        return redact_urls(self._redactor.redact(text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

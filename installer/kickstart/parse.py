@@ -26,6 +26,7 @@ from pykickstart.version import DEVEL, makeVersion
 from installer.model.diagnostics import Diagnostic
 from installer.kickstart.source import Source
 from installer.model.plan import Origin
+from installer.model.secrets import redact, redact_urls
 from installer.validate.system import ROOT_LOGIN
 
 _PBKDF = {"luks_version", "pbkdf", "pbkdf_memory", "pbkdf_time", "pbkdf_iterations", "cipher"}
@@ -158,13 +159,13 @@ class _CountingIterator(PutBackIterator):
 
 _LINE_PREFIX = re.compile(r"^(The following problem occurred on line \d+ of the kickstart file:|"
                           r"There was a problem reading from line \d+ of the kickstart file)\s*", re.S)
-_ON_LINE = re.compile(r"\s+on line \d+")
+_ON_LINE = re.compile(r" on line \d+")
 
 
 def clean_message(text: str) -> str:
-    text = _LINE_PREFIX.sub("", str(text)).strip()
-    text = _ON_LINE.sub("", text)
-    text = " ".join(text.split()).replace("---", "--")
+    text = " ".join(str(text).split())  # first: the patterns below then never meet a run of spaces
+    text = _LINE_PREFIX.sub("", text).strip()
+    text = _ON_LINE.sub("", text).replace("---", "--")
     m = re.match(r"^Unknown command: (.+)$", text)
     if m:
         return f"unknown command '{m.group(1)}'"
@@ -216,9 +217,8 @@ def secret_words(args: list[str]) -> list[str]:
 
 
 def scrub(message: str, secrets: list[str]) -> str:
-    for word in sorted(secrets, key=len, reverse=True):
-        message = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", "***", message)
-    return message
+    """message without the secrets and without URL passwords; linear in the message and the secrets."""
+    return redact_urls(redact(message, secrets))
 
 
 def hostname_only(args: list[str]) -> bool:
