@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from installer import installlog  # noqa: E402
-from installer.kickstart.files import parse_kickstart  # noqa: E402
-from installer.kickstart.parse import scrub, secret_words  # noqa: E402
+from installer import installlog
+from installer.kickstart.files import parse_kickstart
+from installer.kickstart.parse import scrub, secret_words
 
 
 def best(fn, arg, runs: int = 5) -> float:

@@ -295,5 +295,5 @@ def url_password(url: str) -> str | None:
     userinfo, at, _ = authority.rpartition("@")
     if not at or not userinfo:
         return None
-    user, colon, password = userinfo.partition(":")
+    _, colon, password = userinfo.partition(":")
     return password if colon else userinfo

@@ -11,21 +11,27 @@ from hypothesis import strategies as st
 
 from installer import installlog
 from installer.kickstart.parse import scrub, secret_words
-from installer.model.secrets import REDACTED, Redactor, redact, redact_urls, url_password
+from installer.model.secrets import (
+    REDACTED,
+    Redactor,
+    redact,
+    redact_urls,
+    url_password,
+)
 
 
 def _naive(text: str, secrets: list[str]) -> str:
     """Leftmost-longest replacement, the slow obvious way (the reference for the fast one)."""
     out, i = [], 0
-    ordered = sorted(set(s for s in secrets if s), key=len, reverse=True)
+    ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
     while i < len(text):
         for s in ordered:
-            if text.startswith(s, i):
-                if len(s) >= 4 or ((i == 0 or not re.match(r"\w", text[i - 1]))
-                                   and (i + len(s) >= len(text) or not re.match(r"\w", text[i + len(s)]))):
-                    out.append(REDACTED)
-                    i += len(s)
-                    break
+            alone = ((i == 0 or not re.match(r"\w", text[i - 1]))
+                     and (i + len(s) >= len(text) or not re.match(r"\w", text[i + len(s)])))
+            if text.startswith(s, i) and (len(s) >= 4 or alone):
+                out.append(REDACTED)
+                i += len(s)
+                break
         else:
             out.append(text[i])
             i += 1
