@@ -8,12 +8,11 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Iterable
 
 from installer.model.plan import InstallPlan, Secret
-from installer.model.secrets import REDACTED, Redactor, redact_urls
+from installer.model.secrets import Redactor, redact_urls
 
 LOGGER = "azl-install"
 LOG_NAME = "install.log"
@@ -98,7 +97,7 @@ def setup(log_dir: Path, plan: InstallPlan | None = None, name: str = LOG_NAME) 
 
 
 def plan_secrets(plan: InstallPlan) -> list[str]:
-    """Every plaintext secret the plan or its kickstart text holds."""
+    """Every plaintext secret the plan holds, the input kickstart's (plan.input_secrets) included."""
     found: list[str] = []
 
     def walk(value: object) -> None:
@@ -112,59 +111,8 @@ def plan_secrets(plan: InstallPlan) -> list[str]:
                 if name not in ("origins", "origin", "source_text"):
                     walk(getattr(value, name))
 
-    walk(plan)
-    if plan.source_text:
-        found.extend(kickstart_plaintext(plan.source_text))
+    walk(plan)  # input_secrets: the kickstart's plaintext secrets, found by its parsed options
     return [s for s in found if s]
-
-
-_OPT_SECRET = re.compile(r"(--(?:password|passphrase|plaintext-password)[= ])(\"[^\"]*\"|'[^']*'|\S+)")
-
-
-def kickstart_plaintext(text: str) -> list[str]:
-    """Plaintext passwords and passphrases written in a kickstart (hashes are not secrets)."""
-    out: list[str] = []
-    for line in _command_lines(text):
-        words = line.split()
-        if not words:
-            continue
-        crypted = "--iscrypted" in words
-        for match in _OPT_SECRET.finditer(line):
-            opt = match.group(1)
-            if opt.startswith("--password") and crypted:
-                continue
-            out.append(match.group(2).strip("\"'"))
-        if words[0] == "rootpw" and not crypted:
-            positional = [w for w in words[1:] if not w.startswith("--")]
-            out.extend(p.strip("\"'") for p in positional[:1])
-    return out
-
-
-def redact_kickstart(text: str) -> str:
-    """The kickstart with plaintext passwords and passphrases replaced by ***."""
-    secrets = sorted(set(kickstart_plaintext(text)), key=len, reverse=True)
-    out = []
-    for line in text.splitlines(keepends=True):
-        for secret in secrets:
-            line = line.replace(secret, REDACTED)
-        out.append(line)
-    return "".join(out)
-
-
-def _command_lines(text: str) -> list[str]:
-    """Kickstart command lines, outside %sections (scripts are left alone)."""
-    lines, in_section = [], False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("%end"):
-            in_section = False
-            continue
-        if stripped.startswith("%") and not stripped.startswith("%include"):
-            in_section = True
-            continue
-        if not in_section:
-            lines.append(stripped)
-    return lines
 
 
 def copy_to_target(log_dir: Path, target: Path, extra: dict[str, str] | None = None) -> Path:

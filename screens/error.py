@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -40,20 +39,32 @@ def default_log_dir() -> str:
 
 
 def save_logs(dest: str, *, log_dir: str | None, plan, lines: list[str]) -> list[str]:
-    """Copy the install logs, the screen log and the (redacted) plan into dest; returns the files written."""
+    """Copy the install logs, the screen log and the (redacted) plan into dest; returns the files written.
+
+    Every file is written 0600 (the logs may name users and hosts; plan.json hides secrets and URL
+    passwords), whatever the umask and the medium's defaults."""
     out = Path(dest)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     if log_dir and Path(log_dir).is_dir():
         for f in sorted(Path(log_dir).iterdir()):
-            if f.is_file():
-                shutil.copy2(f, out / f.name)
+            if f.is_file() and not f.is_symlink():
+                _write_private(out / f.name, f.read_bytes())
                 written.append(f.name)
-    (out / "screen.log").write_text("\n".join(lines) + "\n")
+    _write_private(out / "screen.log", ("\n".join(lines) + "\n").encode())
     written.append("screen.log")
-    (out / "plan.json").write_text(json.dumps(plan.to_dict(), indent=2, default=str) + "\n")
+    _write_private(out / "plan.json", (json.dumps(plan.to_dict(), indent=2, default=str) + "\n").encode())
     written.append("plan.json")
     return written
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    if path.is_symlink():
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        fh.write(data)
 
 
 class ErrorScreen(Screen):

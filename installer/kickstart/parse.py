@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import shlex
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from pykickstart.version import DEVEL, makeVersion
 from installer.model.diagnostics import Diagnostic
 from installer.kickstart.source import Source
 from installer.model.plan import Origin
-from installer.model.secrets import redact, redact_urls
+from installer.model.secrets import redact, redact_urls, url_password
 from installer.validate.system import ROOT_LOGIN
 
 _PBKDF = {"luks_version", "pbkdf", "pbkdf_memory", "pbkdf_time", "pbkdf_iterations", "cipher"}
@@ -116,6 +117,16 @@ class Parsed:
     sections: list[tuple[str, int, list[str]]] = field(default_factory=list)
     package_lines: list[tuple[int, str]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # every command line handed to a command, refused or not: expanded line -> its words
+    commands: dict[int, list[str]] = field(default_factory=dict)
+    unsplit: set[int] = field(default_factory=set)  # command lines blanked because they cannot be split
+
+    def secrets(self) -> list[str]:
+        """Every plaintext secret on the command lines, found by the commands' own option parsers."""
+        found: list[str] = []
+        for args in self.commands.values():
+            found += strip_secrets(self.handler, args).secrets
+        return list(dict.fromkeys(s for s in found if s))
 
     def origin(self, lineno: int | None) -> Origin:
         return self.source.origin(lineno)
@@ -221,6 +232,96 @@ def scrub(message: str, secrets: list[str]) -> str:
     return redact_urls(redact(message, secrets))
 
 
+# Option destinations (pykickstart's names) whose values are secrets, in every command that has them:
+# user/bootloader/iscsi/rdp --password, bootloader --md5pass, iscsi --reverse-password, part/logvol/raid/
+# autopart --passphrase and --hw-passphrase, network --wpakey/--wepkey.
+SECRET_DESTS = frozenset({"password", "passphrase", "hw_passphrase", "_md5pass", "password_in", "wepkey", "wpakey"})
+# Commands whose positional words are the password.
+POSITIONAL_SECRETS = frozenset({"rootpw", "sshpw"})
+
+
+@dataclass
+class Stripped:
+    """A command line without its secrets: the remaining words, the options taken out, the secrets."""
+
+    args: list[str]
+    removed: list[str]
+    secrets: list[str]
+
+
+def _action(actions: dict, opt: str):
+    """The argparse action `opt` names, exactly or as an unambiguous abbreviation (argparse's rule)."""
+    action = actions.get(opt)
+    if action is None and opt.startswith("--"):
+        matches = {id(a): a for s, a in actions.items() if s.startswith(opt)}
+        action = next(iter(matches.values())) if len(matches) == 1 else None
+    return action
+
+
+def strip_secrets(handler, args: list[str]) -> Stripped:
+    """The words of a command line with every secret taken out, by the command's own option parser.
+
+    Options are resolved as pykickstart resolves them (abbreviations, `--opt val` and `--opt=val`);
+    rootpw's and sshpw's positional words are the password; a URL keeps its user but not its password.
+    An option no parser knows is judged by its name (a misspelt --pasword is still a secret).
+    """
+    name, words = args[0], args[1:]
+    cmd = handler.commands.get(name) if handler is not None else None
+    actions = getattr(getattr(cmd, "op", None), "_option_string_actions", {})
+    out, removed, secrets = [name], [], []
+
+    def keep(word: str) -> None:
+        password = url_password(word)
+        if password:
+            secrets.append(password)
+            word = redact_urls(word)
+        out.append(word)
+
+    i, positional_only = 0, False
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if positional_only or not word.startswith("-") or word == "-":
+            if name in POSITIONAL_SECRETS:
+                secrets.append(word)
+                removed.append("password")
+            else:
+                keep(word)
+            continue
+        if word == "--":
+            positional_only = True
+            out.append(word)
+            continue
+        opt, eq, value = word.partition("=")
+        action = _action(actions, opt)
+        takes_value = action.nargs != 0 if action is not None else bool(eq) or (
+            i < len(words) and not words[i].startswith("-"))
+        secret = (action.dest in SECRET_DESTS) if action is not None else bool(_SECRET_OPTION.search(opt))
+        if not eq and takes_value and i < len(words) and (
+                action is None or action.nargs is None or not words[i].startswith("-")):
+            value, eq = words[i], "="
+            i += 1
+            separate = True
+        else:
+            separate = False
+        if secret and takes_value:
+            removed.append(action.option_strings[0] if action is not None and action.option_strings else opt)
+            if eq:
+                secrets.append(value)
+            continue
+        if separate:
+            out.append(opt)
+            keep(value)
+        elif eq:
+            password = url_password(value)
+            if password:
+                secrets.append(password)
+            out.append(opt + "=" + redact_urls(value))
+        else:
+            out.append(word)
+    return Stripped(out, list(dict.fromkeys(removed)), [s for s in secrets if s])
+
+
 def hostname_only(args: list[str]) -> bool:
     """`network --hostname=NAME` alone: names the system, configures no device."""
     return {t.split("=", 1)[0] for t in args[1:] if t.startswith("--")} <= {"--hostname"}
@@ -252,13 +353,41 @@ class AzlParser(KickstartParser):
                 raise TooMuchInput(f"too many errors ({MAX_ERRORS}); stopped reading here")
 
     def _vet(self, line: str) -> str:
-        """Blank out command lines too long to split in reasonable time (script lines are left alone)."""
-        if len(line) > MAX_COMMAND_LINE and self._state == "commands" and not line.lstrip().startswith("#"):
+        """Blank out, with an error naming the line, command lines pykickstart would stop at.
+
+        Too long to split in reasonable time, no closing quote, or an empty command name (`''`):
+        pykickstart would raise out of its loop (an IndexError for the last) and read no further.
+        Script and %packages lines are left alone, except a section's own %-lines.
+        """
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith("#"):
+            return line
+        in_commands = self._state == "commands"
+        if in_commands and len(line) > MAX_COMMAND_LINE:
+            self.parsed.unsplit.add(self.current_line)
             self._diag(f"line is too long ({len(line.rstrip(chr(13) + chr(10)))} characters; "
                        f"the limit is {MAX_COMMAND_LINE})",
                        self.current_line)
             return "\n"
+        if not (in_commands or (stripped.startswith("%") and self._section_line(stripped))):
+            return line
+        if not any(c in line for c in "'\"\\"):
+            return line  # nothing shlex could stumble on
+        try:
+            args = shlex.split(line, comments=in_commands)
+        except ValueError as exc:
+            self.parsed.unsplit.add(self.current_line)
+            self._diag(f"cannot split the line into words: {exc}", self.current_line)
+            return "\n"
+        if args and not args[0]:
+            self._diag("a command name cannot be empty", self.current_line)
+            return "\n"
         return line
+
+    def _section_line(self, stripped: str) -> bool:
+        """A %-line inside a section that pykickstart splits itself (%end, %include, a section header)."""
+        word = stripped.split()[0]
+        return word in ("%end", "%include") or self._validState(word)
 
     def _warnings(self, caught: list, lineno: int | None) -> None:
         for w in caught:
@@ -312,7 +441,8 @@ class AzlParser(KickstartParser):
     def handleCommand(self, lineno, args):
         name = args[0]
         self._context = name
-        self._secrets = secret_words(args)
+        self.parsed.commands[lineno] = list(args)
+        self._secrets = secret_words(args) + strip_secrets(self.handler, args).secrets
         commands = self.handler.commands
         if name in commands and name not in SUPPORTED:
             self._diag(f"'{name}' is not supported by azl-install", lineno)

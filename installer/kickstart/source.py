@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import shlex
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from installer.model.diagnostics import Diagnostic
 from installer.model.plan import Origin
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024  # one file, and also the kickstart with everything it includes, in all
 MAX_INCLUDE_DEPTH = 16
 MAX_INCLUDES = 256  # files included in all, so that a fan of includes cannot blow up
 
@@ -29,6 +30,8 @@ class Source:
     where: list[tuple[str, int]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    budget: int = MAX_BYTES  # bytes that included files may still add (one budget for the whole parse)
+    follow: bool = True  # read included files (False: %include lines only blanked)
 
     @property
     def text(self) -> str:
@@ -50,30 +53,89 @@ class Source:
         self.diagnostics.append(Diagnostic(message, origin))
 
 
-def read_file(path: str | Path, display: str) -> tuple[str | None, Diagnostic | None]:
-    """The text of a kickstart file, or a Diagnostic saying why it cannot be used."""
+def read_file(path: str | Path, display: str, *, limit: int = MAX_BYTES) -> tuple[str | None, Diagnostic | None]:
+    """The text of a kickstart file, or a Diagnostic saying why it cannot be used.
+
+    Only a regular file is opened: devices, FIFOs, sockets and the kernel's files under /proc and
+    /sys (regular in name only: /proc/kmsg blocks a reader forever) are refused before opening.
+    The file is opened non-blocking and read in chunks under a wall-clock bound, and at most
+    `limit` bytes are read.
+    """
 
     def fail(message: str, line: int | None = None) -> tuple[None, Diagnostic]:
         return None, Diagnostic(message, Origin.kickstart(display, line))
 
     try:
         st = os.stat(path)
-    except OSError as exc:
-        return fail(f"cannot read: {exc.strerror or exc}")
+    except (OSError, ValueError) as exc:
+        return fail(f"cannot read: {getattr(exc, 'strerror', None) or exc}")
     if stat.S_ISDIR(st.st_mode):
         return fail("cannot read: is a directory")
-    if not stat.S_ISREG(st.st_mode):
+    if not stat.S_ISREG(st.st_mode) or _kernel_file(path, st):
         return fail("cannot read: not a regular file")
-    if st.st_size > MAX_BYTES:
-        return fail(f"cannot read: file is too large ({st.st_size} bytes; the limit is {MAX_BYTES} bytes)")
+    if st.st_size > limit:
+        return fail(f"cannot read: file is too large ({st.st_size} bytes; the limit is {limit} bytes)")
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        data = _read_bounded(path, st, limit)
+    except _Unreadable as exc:
+        return fail(f"cannot read: {exc}")
     except OSError as exc:
         return fail(f"cannot read: {exc.strerror or exc}")
-    if len(data) > MAX_BYTES:
-        return fail(f"cannot read: file is too large (more than {MAX_BYTES} bytes)")
+    if len(data) > limit:
+        return fail(f"cannot read: file is too large (more than {limit} bytes)")
     return decode(data, display)
+
+
+READ_SECONDS = 10.0  # wall-clock bound for reading one kickstart file
+_CHUNK = 1024 * 1024
+_KERNEL_TREES = ("/proc", "/sys")
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _kernel_file(path: str | Path, st: os.stat_result) -> bool:
+    """True for a file of procfs or sysfs (they look regular but are not files)."""
+    try:
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return True
+    for tree in _KERNEL_TREES:
+        if real == tree or real.startswith(tree + "/"):
+            return True
+        try:
+            if os.stat(tree).st_dev == st.st_dev:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _read_bounded(path: str | Path, st: os.stat_result, limit: int) -> bytes:
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            raise _Unreadable("not a regular file (it changed while being opened)")
+        deadline = time.monotonic() + READ_SECONDS
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            if time.monotonic() > deadline:
+                raise _Unreadable(f"reading took longer than {READ_SECONDS:g} seconds")
+            try:
+                chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
+            except BlockingIOError as exc:
+                raise _Unreadable("not a regular file (reading it would block)") from exc
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _is_control(c: str) -> bool:
@@ -107,9 +169,13 @@ def check_text(text: str, display: str) -> tuple[str | None, Diagnostic | None]:
     return text, None
 
 
-def expand(text: str, filename: str, *, base_dir: str | None = None) -> Source:
-    """Expand %include lines recursively (paths relative to the including file)."""
+def expand(text: str, filename: str, *, base_dir: str | None = None, follow: bool = True) -> Source:
+    """Expand %include lines recursively (paths relative to the including file).
+
+    With follow=False the %include lines are blanked and nothing is read (the text as written)."""
     src = Source(files=[filename])
+    src.follow = follow
+    src.budget = MAX_BYTES - len(text.encode("utf-8", "surrogatepass"))
     real = _real(filename) if base_dir is None else None
     _expand_into(src, text, filename, base_dir if base_dir is not None else os.path.dirname(filename) or ".",
                  [real] if real else [], 0)
@@ -142,6 +208,8 @@ def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: li
         # The %include line itself is replaced by an empty line so counting stays simple.
         src.lines.append("\n")
         src.where.append((filename, lineno))
+        if not src.follow:
+            continue
         try:
             args = shlex.split(stripped, comments=True)
         except ValueError as exc:
@@ -165,7 +233,16 @@ def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: li
         if real is not None and real in stack:
             src.error(f"cannot include '{target}': it includes itself", here)
             continue
-        body, problem = read_file(path, path)
+        if src.budget <= 0:
+            src.error(f"cannot include '{target}': the kickstart and its includes reach the limit of "
+                      f"{MAX_BYTES} bytes in all", here)
+            continue
+        body, problem = read_file(path, path, limit=src.budget)
+        if problem is not None and problem.message.startswith("cannot read: file is too large"):
+            src.error(f"cannot include '{target}': the kickstart and its includes would exceed the limit of "
+                      f"{MAX_BYTES} bytes in all", here)
+            src.budget = 0
+            continue
         if problem is not None:
             if problem.message.startswith("cannot read: "):
                 reason = problem.message[len("cannot read: "):]
@@ -177,4 +254,5 @@ def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: li
                 src.diagnostics.append(problem)
             continue
         src.files.append(path)
+        src.budget -= len(body.encode("utf-8", "surrogatepass"))
         _expand_into(src, body, path, os.path.dirname(path) or ".", stack + ([real] if real else []), depth + 1)

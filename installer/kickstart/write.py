@@ -1,4 +1,5 @@
-"""Writing an InstallPlan as a kickstart that parses back to an equal plan.
+"""Writing kickstarts: an InstallPlan as a kickstart that parses back to an equal plan (write), and
+the kickstart the install was given, as written, without its secrets (write_original).
 
 Passwords are written only as hashes (--iscrypted). LUKS passphrases are never written:
 the volume keeps --encrypted and a comment says the passphrase was removed.
@@ -10,7 +11,14 @@ from __future__ import annotations
 import shlex
 
 from installer.model.defaults import new_plan
-from installer.model.plan import ClearPart, Encryption, InstallPlan, NetworkDevice, Repository, Script
+from installer.model.plan import (
+    ClearPart,
+    Encryption,
+    InstallPlan,
+    NetworkDevice,
+    Repository,
+    Script,
+)
 from installer.model.product import Product
 
 PASSPHRASE_REMOVED = "# LUKS passphrase not stored: add --passphrase= (or type it at the console) to replay this line"
@@ -355,3 +363,46 @@ class _Writer:
 
 def write(plan: InstallPlan, product: Product) -> str:
     return _Writer(plan, product).write()
+
+
+# ---------------------------------------------------------------- the original kickstart
+
+ORIGINAL_HEADER = ("# The kickstart given to azl-install ({file}), as written, except that passwords,\n"
+                   "# passphrases and URL passwords were removed: this file cannot replay the install as is.")
+
+
+def write_original(text: str, filename: str, product: Product, *, secrets=()) -> str:
+    """The input kickstart line for line, each command line that holds a secret rewritten without it.
+
+    Which words are secrets is decided by structure: every command line is parsed by its command's
+    own option parser (installer.kickstart.parse.strip_secrets), so any spelling pykickstart accepts
+    (abbreviated options, `--opt value`, quotes, tabs) is found. A command line that cannot be
+    split into words is dropped. Last, every secret found (and `secrets`, from the included files)
+    is hidden wherever else it appears, comments and scripts included.
+    """
+    from installer.kickstart import parse
+    from installer.kickstart.source import expand
+    from installer.model.secrets import Redactor, redact_urls
+
+    source = expand(text, filename, follow=False)
+    parsed = parse.run(source, product.kickstart_version)
+    found = list(secrets)
+    out = [ORIGINAL_HEADER.format(file=filename)]
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if lineno in parsed.unsplit:
+            out.append(f"# line {lineno} removed by azl-install: it cannot be split into words and may hold a secret")
+            continue
+        args = parsed.commands.get(lineno)
+        if args is None:
+            out.append(line)
+            continue
+        stripped = parse.strip_secrets(parsed.handler, args)
+        found += stripped.secrets
+        if not stripped.removed and stripped.args == args:
+            out.append(line)
+            continue
+        if stripped.removed:
+            out.append(f"# {args[0]}: {', '.join(stripped.removed)} removed by azl-install (secrets are never saved)")
+        out.append(" ".join(_q(word) for word in stripped.args))
+    result = "\n".join(out) + "\n"
+    return redact_urls(Redactor(found).redact(result))

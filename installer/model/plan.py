@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from installer.model.secrets import redact_urls
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -404,13 +406,16 @@ class InstallPlan(Tracked):
     interactive: bool = False  # `text` without a complete plan / TUI; `cmdline` = False
     source_file: str | None = field(default=None, compare=False)
     source_text: str | None = field(default=None, compare=False, repr=False)
+    # plaintext secrets of the input kickstart (includes too), found by its parsed options: the install
+    # log, the events and every saved file hide them
+    input_secrets: list[Secret] = field(default_factory=list, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
 
 
 def to_jsonable(value: Any) -> Any:
-    """A JSON-ready copy of plan data: origins kept as strings, secrets redacted."""
+    """A JSON-ready copy of plan data: origins kept as strings, secrets and URL passwords redacted."""
     if isinstance(value, Secret):
         return "***"
     if isinstance(value, Origin):
@@ -418,7 +423,7 @@ def to_jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
-            if f.name in ("source_text",):
+            if f.name in ("source_text", "input_secrets"):
                 continue
             item = getattr(value, f.name)
             if f.name == "origins":
@@ -435,4 +440,6 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return redact_urls(value)  # http://user:password@mirror: the password is a secret too
     return value

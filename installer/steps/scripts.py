@@ -92,5 +92,8 @@ def run_script(ctx: InstallContext, script: Script, number: int, *, chroot: bool
 def _append_log(ctx: InstallContext, log: str, chroot: bool, output: str) -> None:
     path = ctx.path(log) if chroot else Path(log)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(output)
+    # 0600 and through the install log's filter: a script's output can echo a password.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(ctx.redact(output))
