@@ -8,10 +8,10 @@ from __future__ import annotations
 import collections
 import logging
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Iterable
 
-from installer.model.plan import InstallPlan, Secret
+from installer.model.plan import InstallPlan, secret_values
 from installer.model.secrets import Redactor, redact_urls
 
 LOGGER = "azl-install"
@@ -98,35 +98,27 @@ def setup(log_dir: Path, plan: InstallPlan | None = None, name: str = LOG_NAME) 
 
 def plan_secrets(plan: InstallPlan) -> list[str]:
     """Every plaintext secret the plan holds, the input kickstart's (plan.input_secrets) included."""
-    found: list[str] = []
-
-    def walk(value: object) -> None:
-        if isinstance(value, Secret):
-            found.append(value.reveal())
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                walk(v)
-        elif hasattr(value, "__dataclass_fields__"):
-            for name in value.__dataclass_fields__:
-                if name not in ("origins", "origin", "source_text"):
-                    walk(getattr(value, name))
-
-    walk(plan)  # input_secrets: the kickstart's plaintext secrets, found by its parsed options
-    return [s for s in found if s]
+    return secret_values(plan)
 
 
-def copy_to_target(log_dir: Path, target: Path, extra: dict[str, str] | None = None) -> Path:
+def copy_to_target(log_dir: Path, target: Path, extra: dict[str, str] | None = None,
+                   redact: Callable[[str], str] | None = None) -> Path:
     """Copy the live logs into the target's /var/log/installer (0700 directory, 0600 files).
 
-    Files already there are rewritten in place so their SELinux labels survive."""
+    With `redact`, every file passes through it on the way (the scripts kept for the log hold what
+    the kickstart wrote, secrets included). Files already there are rewritten in place so their
+    SELinux labels survive."""
     dest = Path(target) / TARGET_LOG_DIR.lstrip("/")
     dest.mkdir(parents=True, exist_ok=True)
     os.chmod(dest, 0o700)
     for src in sorted(Path(log_dir).iterdir()):
-        if src.is_file():
-            _rewrite(dest / src.name, src.read_bytes())
+        if src.is_file() and not src.is_symlink():
+            data = src.read_bytes()
+            if redact is not None:
+                data = redact(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+            _rewrite(dest / src.name, data)
     for name, text in (extra or {}).items():
-        _rewrite(dest / name, text.encode())
+        _rewrite(dest / name, (redact(text) if redact is not None else text).encode())
     return dest
 
 

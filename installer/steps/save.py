@@ -66,5 +66,6 @@ def apply(ctx: InstallContext) -> None:
     }
     for handler in ctx.log.handlers:
         handler.flush()
-    dest = installlog.copy_to_target(ctx.log_dir, ctx.target, extra)
+    redactor = installlog.RedactFilter(installlog.plan_secrets(ctx.plan))
+    dest = installlog.copy_to_target(ctx.log_dir, ctx.target, extra, redact=redactor.redact)
     ctx.log.info("copied the install logs to %s", dest)

@@ -76,6 +76,8 @@ def run_script(ctx: InstallContext, script: Script, number: int, *, chroot: bool
     finally:
         if chroot:
             host_file.unlink(missing_ok=True)
+        elif host_file.is_file():  # kept with the logs: without the secrets it may have held to run
+            host_file.write_text(ctx.redact(host_file.read_text(errors="replace")))
     output = (proc.stdout or "") + (proc.stderr or "")
     if script.log:
         _append_log(ctx, script.log, chroot, output)
