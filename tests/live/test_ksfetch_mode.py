@@ -10,7 +10,7 @@ from installer.live.ksfetch import fetch_kickstart
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         body = b"rootpw --plaintext Fetched5ecret\n"
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
+from steps_support import make_env, mode
+
 from installer.kickstart.files import parse_kickstart
 from installer.model.plan import Script
 from installer.steps import post_scripts
-from steps_support import make_env, mode
 
 
 def test_post_log_is_0600_and_has_no_secret_even_when_it_existed(tmp_path):
