@@ -120,6 +120,8 @@ class Parsed:
     # every command line handed to a command, refused or not: expanded line -> its words
     commands: dict[int, list[str]] = field(default_factory=dict)
     unsplit: set[int] = field(default_factory=set)  # command lines blanked because they cannot be split
+    complete: bool = False  # the parser read to the end
+    stopped_at: int | None = None  # else: the expanded line it stopped at
 
     def secrets(self) -> list[str]:
         """Every plaintext secret on the command lines, found by the commands' own option parsers."""
@@ -644,6 +646,7 @@ def run(source: Source, version_name: str) -> Parsed:
         warnings.simplefilter("always")
         try:
             parser.readKickstartFromString(source.text)
+            parsed.complete = True
         except TooMuchInput as exc:
             parsed.diagnostics.append(Diagnostic(str(exc), source.origin(parser.current_line)))
         except KickstartError as exc:
@@ -666,5 +669,7 @@ def run(source: Source, version_name: str) -> Parsed:
     for w in caught:
         parsed.diagnostics.append(Diagnostic(clean_message(str(w.message)), source.origin(parser.current_line),
                                              "warning"))
+    if not parsed.complete:
+        parsed.stopped_at = parser.current_line
     return parsed
 

@@ -388,7 +388,15 @@ def write_original(text: str, filename: str, product: Product, *, secrets=()) ->
     parsed = parse.run(source, product.kickstart_version)
     found = list(secrets)
     out = [ORIGINAL_HEADER.format(file=filename)]
+    if parsed.handler is None:
+        out.append("# its text is not saved: azl-install cannot parse it again to take the secrets out")
+        return "\n".join(out) + "\n"
+    # fail closed: lines the parser never reached are not known to be free of secrets
+    last = parsed.stopped_at
     for lineno, line in enumerate(text.splitlines(), 1):
+        if last is not None and lineno >= last:
+            out.append(f"# lines {lineno} and after not saved: reading the kickstart stopped at line {last}")
+            break
         if lineno in parsed.unsplit:
             out.append(f"# line {lineno} removed by azl-install: it cannot be split into words and may hold a secret")
             continue

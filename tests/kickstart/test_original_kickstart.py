@@ -195,3 +195,22 @@ def test_secrets_in_included_files_are_found(tmp_path):
     assert "Inc1uded Pw" in {s.reveal() for s in plan.input_secrets}
     text = dump_original(plan)
     assert "Inc1uded Pw" not in text and "%include users.ks" in text and "echo '***'" in text
+
+
+def test_lines_the_parser_never_reached_are_not_saved():
+    from installer.kickstart.parse import MAX_COMMANDS
+    from installer.kickstart.write import write_original
+
+    text = "lang C.UTF-8\n" * (MAX_COMMANDS + 5) + "user --name=late --password=N0tReadSecret\n"
+    out = write_original(text, "long.ks", load_product())
+    assert "N0tReadSecret" not in out
+    assert f"# lines {MAX_COMMANDS + 1} and after not saved: reading the kickstart stopped at line " \
+           f"{MAX_COMMANDS + 1}" in out
+
+
+def test_an_unsplittable_line_is_dropped_not_saved():
+    from installer.kickstart.write import write_original
+
+    out = write_original("lang C.UTF-8\nrootpw --plaintext 'Unclos3dSecret\nkeyboard us\n", "q.ks", load_product())
+    assert "Unclos3dSecret" not in out
+    assert "# line 2 removed by azl-install: it cannot be split into words" in out and "keyboard us" in out
