@@ -13,6 +13,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from steps_support import make_env, mode
 
 from installer.kickstart.files import dump_original, load_kickstart, parse_kickstart
@@ -214,3 +216,65 @@ def test_an_unsplittable_line_is_dropped_not_saved():
     out = write_original("lang C.UTF-8\nrootpw --plaintext 'Unclos3dSecret\nkeyboard us\n", "q.ks", load_product())
     assert "Unclos3dSecret" not in out
     assert "# line 2 removed by azl-install: it cannot be split into words" in out and "keyboard us" in out
+
+
+VALID = """cmdline
+zerombr
+clearpart --all --initlabel
+autopart --type=lvm --encrypted\t--passph  "Luks Pa55 Phrase"
+rootpw   --iscrypted --plaintext\t'Root Pa55word'
+user --name=ann --groups=wheel --passw=AnnPa55word9
+url --url=http://mirror:Mirr0rPa55@127.0.0.1:9/os
+repo --name=extra --baseurl=http://127.0.0.1:9/extra --proxy=http://px:Pr0xyPa55@127.0.0.1:3128
+bootloader --pass='Gru8 Pa55'
+timezone UTC --utc
+%post
+echo "Root Pa55word"
+%end
+"""
+VALID_SECRETS = ["Luks Pa55 Phrase", "Root Pa55word", "AnnPa55word9", "Mirr0rPa55", "Pr0xyPa55", "Gru8 Pa55"]
+
+
+def test_a_dry_run_install_prints_and_logs_no_secret(tmp_path):
+    import subprocess
+    import sys
+
+    ks = tmp_path / "valid.ks"
+    ks.write_text(VALID)
+    logs = tmp_path / "logs"
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "installer", "install", "--kickstart", str(ks), "--dry-run",
+                           "--machine", str(root / "tests/profiles/vm-ci-guest.json"), "--json-events",
+                           "--log-dir", str(logs), "--yes", "--no-power-action"],
+                          cwd=root, capture_output=True, text=True, timeout=300, check=False)
+    out, err = proc.stdout, proc.stderr
+    assert proc.returncode == 0, out + err
+    assert '"kind": "finished"' in out
+    texts = {"stdout+stderr": out + err, **{p.name: p.read_text() for p in logs.iterdir() if p.is_file()}}
+    assert {name: [s for s in VALID_SECRETS if s in text] for name, text in texts.items()
+            if any(s in text for s in VALID_SECRETS)} == {}
+    plan = parse_kickstart(VALID, str(ks)).plan
+    assert set(VALID_SECRETS) <= {s.reveal() for s in plan.input_secrets}
+    original = dump_original(plan)
+    assert [s for s in VALID_SECRETS if s in original] == []
+
+
+_SECRET_TEXT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126, exclude_characters="*#"),
+                       min_size=4, max_size=24).filter(lambda s: s.strip() == s and not s.startswith("-"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(secret=_SECRET_TEXT,
+       template=st.sampled_from(["rootpw --plaintext {q}", "rootpw {q} --lock", "user --name=x --passw {q}",
+                                 "user --name=x --password={q} --iscrypted --plaintext",
+                                 "part / --size=1 --encrypted --passphrase={q}", "autopart --encrypted --passp {q}",
+                                 "bootloader --password {q}", "sshpw --username=x {q}"]),
+       sep=st.sampled_from([" ", "\t", "  \t "]))
+def test_any_secret_text_in_any_spelling_is_removed(secret, template, sep):
+    import shlex
+
+    from installer.kickstart.write import write_original
+
+    line = template.format(q=shlex.quote(secret)).replace(" ", sep)
+    out = write_original(f"lang C.UTF-8\n{line}\n", "p.ks", load_product())
+    assert secret not in out
