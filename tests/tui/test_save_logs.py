@@ -32,3 +32,11 @@ def test_save_logs_writes_private_redacted_files(tmp_path):
         text = path.read_text()
         assert "Sav3dLogSecret" not in text and "Mirr0rSecret" not in text, name
     assert "http://mirror:***@mirror.example/os" in (dest / "plan.json").read_text()
+
+
+def test_the_summary_shows_an_image_url_without_its_password():
+    from screens.summary import configured_lines
+
+    plan = parse_kickstart("liveimg --url=https://img:Imag3Secret@images.example/azl.tar\n").plan
+    text = "\n".join(configured_lines(plan))
+    assert "Imag3Secret" not in text and "https://img:***@images.example/azl.tar" in text
