@@ -71,3 +71,13 @@ def test_the_shipped_profiles_are_consistent():
 
     for path in sorted(PROFILES.glob("*.json")):
         assert profile_problems(Machine.from_dict(json.loads(path.read_text()))) == [], path.name
+
+
+def test_a_profile_that_is_not_a_regular_file_is_refused_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "profile.json"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+    for profile in (fifo, Path("/proc/self/status")):
+        rc, _, err = run("plan", MINIMAL, "--machine", profile)
+        assert rc == 2 and f"--machine {profile}: cannot read the profile: not a regular file" in err

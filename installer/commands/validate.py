@@ -30,9 +30,10 @@ def load_machine_arg(path: str | None):
         return None
     from installer.model.machine import Machine
 
+    from installer.kickstart.source import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_KICKSTART_BYTES + 1)
+        data = read_bytes(path, MAX_KICKSTART_BYTES)  # a regular file only: --machine /proc/kmsg must not hang
     except OSError as exc:
         raise UsageError(f"--machine {path}: cannot read the profile: {exc.strerror or exc}") from None
     try:

@@ -86,6 +86,22 @@ def read_file(path: str | Path, display: str, *, limit: int = MAX_BYTES) -> tupl
     return decode(data, display)
 
 
+def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, read as read_file reads (no special file, bounded); OSError says why not."""
+    try:
+        st = os.stat(path)
+    except ValueError as exc:
+        raise OSError(str(exc)) from None
+    if not stat.S_ISREG(st.st_mode) or _kernel_file(path, st):
+        raise OSError("not a regular file")
+    if st.st_size > limit:
+        raise OSError(f"file is too large ({st.st_size} bytes; the limit is {limit} bytes)")
+    try:
+        return _read_bounded(path, st, limit)
+    except _Unreadable as exc:
+        raise OSError(str(exc)) from None
+
+
 READ_SECONDS = 10.0  # wall-clock bound for reading one kickstart file
 _CHUNK = 1024 * 1024
 _KERNEL_TREES = ("/proc", "/sys")
