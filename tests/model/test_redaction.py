@@ -63,19 +63,19 @@ def test_url_userinfo_is_hidden_everywhere():
     assert url_password("http://mirror/os@x") is None
 
 
-def _ratio(fn, make) -> float:
+def _ratio(fn, make, sizes=(8 * 1024, 64 * 1024), runs=5) -> float:
     """CPU time for 64 KB of input over CPU time for 8 KB: about 8 when linear, about 64 when quadratic.
 
     Best of 5 runs of each, interleaved, with the cyclic garbage collector off (its passes grow with
     the heap, not with the input), so that a busy machine moves both figures alike.
     """
-    small, large = make(8 * 1024), make(64 * 1024)
+    small, large = make(sizes[0]), make(sizes[1])
     fn(small)  # warm up
     best = {"small": float("inf"), "large": float("inf")}
     gc.collect()
     gc.disable()
     try:
-        for _ in range(5):
+        for _ in range(runs):
             for key, arg in (("small", small), ("large", large)):
                 start = time.process_time()
                 fn(arg)
@@ -110,3 +110,18 @@ def test_the_install_log_filter_is_linear():
     assert _ratio(run, make) < 16
     flt, text = make(1024)
     assert set(flt.redact(text).split()) == {REDACTED, "http://u:***@h/"}
+
+
+def test_a_long_rootpw_line_with_an_error_parses_in_linear_time():
+    """The reported case: a rootpw line of many words, with an error to report (and so redact)."""
+    from installer.kickstart.files import parse_kickstart
+
+    def make(size):
+        return " ".join(_rootpw_words(size)) + " --no-such-option\n"
+
+    def run(text):
+        result = parse_kickstart(text)
+        assert result.errors and all("w00001" not in str(d) for d in result.diagnostics)
+
+    # 7 and 56 KB: a line of 64 KB or more is refused unread (MAX_COMMAND_LINE)
+    assert _ratio(run, make, sizes=(7 * 1024, 56 * 1024), runs=3) < 16
