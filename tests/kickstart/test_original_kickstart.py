@@ -278,3 +278,12 @@ def test_any_secret_text_in_any_spelling_is_removed(secret, template, sep):
     line = template.format(q=shlex.quote(secret)).replace(" ", sep)
     out = write_original(f"lang C.UTF-8\n{line}\n", "p.ks", load_product())
     assert secret not in out
+
+
+def test_the_replayable_kickstart_keeps_no_url_password():
+    from installer.kickstart.files import dump_kickstart
+
+    text = dump_kickstart(parse_kickstart(VALID).plan)
+    assert [s for s in VALID_SECRETS if s in text] == []
+    assert "http://mirror:***@127.0.0.1:9/os" in text and "http://px:***@127.0.0.1:3128" in text
+    assert "# URL passwords are not stored" in text
