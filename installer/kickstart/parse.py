@@ -27,7 +27,7 @@ from pykickstart.version import DEVEL, makeVersion
 from installer.model.diagnostics import Diagnostic
 from installer.kickstart.source import Source
 from installer.model.plan import Origin
-from installer.model.secrets import redact, redact_urls, url_password
+from installer.model.secrets import is_crypt_hash, is_grub_hash, redact, redact_urls, url_password
 from installer.validate.system import ROOT_LOGIN
 
 _PBKDF = {"luks_version", "pbkdf", "pbkdf_memory", "pbkdf_time", "pbkdf_iterations", "cipher"}
@@ -124,11 +124,14 @@ class Parsed:
     stopped_at: int | None = None  # else: the expanded line it stopped at
 
     def secrets(self) -> list[str]:
-        """Every plaintext secret on the command lines, found by the commands' own option parsers."""
+        """Every plaintext secret on the command lines, found by the commands' own option parsers.
+
+        A crypt(3) or GRUB hash given with --iscrypted is left out: the plan keeps it and the
+        replayable kickstart writes it, on purpose."""
         found: list[str] = []
         for args in self.commands.values():
             found += strip_secrets(self.handler, args).secrets
-        return list(dict.fromkeys(s for s in found if s))
+        return list(dict.fromkeys(s for s in found if s and not is_crypt_hash(s) and not is_grub_hash(s)))
 
     def origin(self, lineno: int | None) -> Origin:
         return self.source.origin(lineno)

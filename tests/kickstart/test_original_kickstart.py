@@ -287,3 +287,19 @@ def test_the_replayable_kickstart_keeps_no_url_password():
     assert [s for s in VALID_SECRETS if s in text] == []
     assert "http://mirror:***@127.0.0.1:9/os" in text and "http://px:***@127.0.0.1:3128" in text
     assert "# URL passwords are not stored" in text
+
+
+def test_a_hash_is_not_taken_for_a_plaintext_secret(tmp_path):
+    """The replayable kickstart keeps the hashes the plan holds; only plaintext is hidden."""
+    from installer.kickstart.files import dump_kickstart
+    from installer.model import secrets
+
+    hashed = secrets.hash_password("Hash3dOne")
+    plan = parse_kickstart(f"rootpw --iscrypted {hashed}\nuser --name=bo --iscrypted --password={hashed}\n"
+                           "user --name=cy --password=Cy-Plain-1\n").plan
+    assert {s.reveal() for s in plan.input_secrets} == {"Cy-Plain-1"}
+    env = make_env(tmp_path, plan=plan)
+    save.apply(env.ctx)
+    saved = (env.target / "root/installer-ks.cfg").read_text()
+    assert saved == dump_kickstart(plan) and saved.count(hashed) == 2
+    assert parse_kickstart(saved).ok
