@@ -24,10 +24,16 @@ from pykickstart.options import KSOptionParser
 from pykickstart.parser import KickstartParser, PutBackIterator
 from pykickstart.version import DEVEL, makeVersion
 
-from installer.model.diagnostics import Diagnostic
 from installer.kickstart.source import Source
+from installer.model.diagnostics import Diagnostic
 from installer.model.plan import Origin
-from installer.model.secrets import is_crypt_hash, is_grub_hash, redact, redact_urls, url_password
+from installer.model.secrets import (
+    is_crypt_hash,
+    is_grub_hash,
+    redact,
+    redact_urls,
+    url_password,
+)
 from installer.validate.system import ROOT_LOGIN
 
 _PBKDF = {"luks_version", "pbkdf", "pbkdf_memory", "pbkdf_time", "pbkdf_iterations", "cipher"}
