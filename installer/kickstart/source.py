@@ -61,45 +61,32 @@ def read_file(path: str | Path, display: str, *, limit: int = MAX_BYTES) -> tupl
     The file is opened non-blocking and read in chunks under a wall-clock bound, and at most
     `limit` bytes are read.
     """
-
-    def fail(message: str, line: int | None = None) -> tuple[None, Diagnostic]:
-        return None, Diagnostic(message, Origin.kickstart(display, line))
-
     try:
-        st = os.stat(path)
-    except (OSError, ValueError) as exc:
-        return fail(f"cannot read: {getattr(exc, 'strerror', None) or exc}")
-    if stat.S_ISDIR(st.st_mode):
-        return fail("cannot read: is a directory")
-    if not stat.S_ISREG(st.st_mode) or _kernel_file(path, st):
-        return fail("cannot read: not a regular file")
-    if st.st_size > limit:
-        return fail(f"cannot read: file is too large ({st.st_size} bytes; the limit is {limit} bytes)")
-    try:
-        data = _read_bounded(path, st, limit)
-    except _Unreadable as exc:
-        return fail(f"cannot read: {exc}")
+        data = read_bytes(path, limit)
     except OSError as exc:
-        return fail(f"cannot read: {exc.strerror or exc}")
-    if len(data) > limit:
-        return fail(f"cannot read: file is too large (more than {limit} bytes)")
+        return None, Diagnostic(f"cannot read: {exc.strerror or exc}", Origin.kickstart(display, None))
     return decode(data, display)
 
 
 def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
-    """The bytes of a regular file, read as read_file reads (no special file, bounded); OSError says why not."""
+    """The bytes of a regular file, read as read_file says; an OSError says why it cannot be used."""
     try:
         st = os.stat(path)
-    except ValueError as exc:
+    except ValueError as exc:  # an embedded NUL, ...
         raise OSError(str(exc)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise OSError("is a directory")
     if not stat.S_ISREG(st.st_mode) or _kernel_file(path, st):
         raise OSError("not a regular file")
     if st.st_size > limit:
         raise OSError(f"file is too large ({st.st_size} bytes; the limit is {limit} bytes)")
     try:
-        return _read_bounded(path, st, limit)
+        data = _read_bounded(path, st, limit)
     except _Unreadable as exc:
         raise OSError(str(exc)) from None
+    if len(data) > limit:
+        raise OSError(f"file is too large (more than {limit} bytes)")
+    return data
 
 
 READ_SECONDS = 10.0  # wall-clock bound for reading one kickstart file
