@@ -8,34 +8,34 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Iterable
 
-from installer.model.plan import InstallPlan, Secret
+from installer.model.plan import InstallPlan, secret_values
+from installer.model.secrets import Redactor, redact_urls
 
 LOGGER = "azl-install"
 LOG_NAME = "install.log"
 TARGET_LOG_DIR = "/var/log/installer"
-REDACTED = "***"
 
 
 class RedactFilter(logging.Filter):
+    """Hides the known secrets and every URL's password; linear in the text (installer.model.secrets)."""
+
     def __init__(self, secrets: Iterable[str] = ()):
         super().__init__()
         self.secrets: set[str] = set()
+        self._redactor = Redactor()
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
-        self.secrets.update(s for s in secrets if s)
+        new = {s for s in secrets if s} - self.secrets
+        if new:
+            self.secrets |= new
+            self._redactor.add(new)
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            if len(secret) >= 4:
-                text = text.replace(secret, REDACTED)
-            else:  # a very short secret is only hidden where it stands alone
-                text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", REDACTED, text)
-        return text
+        return redact_urls(self._redactor.redact(text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -97,87 +97,28 @@ def setup(log_dir: Path, plan: InstallPlan | None = None, name: str = LOG_NAME) 
 
 
 def plan_secrets(plan: InstallPlan) -> list[str]:
-    """Every plaintext secret the plan or its kickstart text holds."""
-    found: list[str] = []
-
-    def walk(value: object) -> None:
-        if isinstance(value, Secret):
-            found.append(value.reveal())
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                walk(v)
-        elif hasattr(value, "__dataclass_fields__"):
-            for name in value.__dataclass_fields__:
-                if name not in ("origins", "origin", "source_text"):
-                    walk(getattr(value, name))
-
-    walk(plan)
-    if plan.source_text:
-        found.extend(kickstart_plaintext(plan.source_text))
-    return [s for s in found if s]
+    """Every plaintext secret the plan holds, the input kickstart's (plan.input_secrets) included."""
+    return secret_values(plan)
 
 
-_OPT_SECRET = re.compile(r"(--(?:password|passphrase|plaintext-password)[= ])(\"[^\"]*\"|'[^']*'|\S+)")
-
-
-def kickstart_plaintext(text: str) -> list[str]:
-    """Plaintext passwords and passphrases written in a kickstart (hashes are not secrets)."""
-    out: list[str] = []
-    for line in _command_lines(text):
-        words = line.split()
-        if not words:
-            continue
-        crypted = "--iscrypted" in words
-        for match in _OPT_SECRET.finditer(line):
-            opt = match.group(1)
-            if opt.startswith("--password") and crypted:
-                continue
-            out.append(match.group(2).strip("\"'"))
-        if words[0] == "rootpw" and not crypted:
-            positional = [w for w in words[1:] if not w.startswith("--")]
-            out.extend(p.strip("\"'") for p in positional[:1])
-    return out
-
-
-def redact_kickstart(text: str) -> str:
-    """The kickstart with plaintext passwords and passphrases replaced by ***."""
-    secrets = sorted(set(kickstart_plaintext(text)), key=len, reverse=True)
-    out = []
-    for line in text.splitlines(keepends=True):
-        for secret in secrets:
-            line = line.replace(secret, REDACTED)
-        out.append(line)
-    return "".join(out)
-
-
-def _command_lines(text: str) -> list[str]:
-    """Kickstart command lines, outside %sections (scripts are left alone)."""
-    lines, in_section = [], False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("%end"):
-            in_section = False
-            continue
-        if stripped.startswith("%") and not stripped.startswith("%include"):
-            in_section = True
-            continue
-        if not in_section:
-            lines.append(stripped)
-    return lines
-
-
-def copy_to_target(log_dir: Path, target: Path, extra: dict[str, str] | None = None) -> Path:
+def copy_to_target(log_dir: Path, target: Path, extra: dict[str, str] | None = None,
+                   redact: Callable[[str], str] | None = None) -> Path:
     """Copy the live logs into the target's /var/log/installer (0700 directory, 0600 files).
 
-    Files already there are rewritten in place so their SELinux labels survive."""
+    With `redact`, every file passes through it on the way (the scripts kept for the log hold what
+    the kickstart wrote, secrets included). Files already there are rewritten in place so their
+    SELinux labels survive."""
     dest = Path(target) / TARGET_LOG_DIR.lstrip("/")
     dest.mkdir(parents=True, exist_ok=True)
     os.chmod(dest, 0o700)
     for src in sorted(Path(log_dir).iterdir()):
-        if src.is_file():
-            _rewrite(dest / src.name, src.read_bytes())
+        if src.is_file() and not src.is_symlink():
+            data = src.read_bytes()
+            if redact is not None:
+                data = redact(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+            _rewrite(dest / src.name, data)
     for name, text in (extra or {}).items():
-        _rewrite(dest / name, text.encode())
+        _rewrite(dest / name, (redact(text) if redact is not None else text).encode())
     return dest
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -40,20 +39,38 @@ def default_log_dir() -> str:
 
 
 def save_logs(dest: str, *, log_dir: str | None, plan, lines: list[str]) -> list[str]:
-    """Copy the install logs, the screen log and the (redacted) plan into dest; returns the files written."""
+    """Copy the install logs, the screen log and the plan into dest; returns the files written.
+
+    Every file passes through the install log's secret filter (the kept scripts hold what the
+    kickstart wrote) and is written 0600 in a 0700 directory, whatever the umask and the medium."""
+    from installer.installlog import RedactFilter, plan_secrets
+
+    redact = RedactFilter(plan_secrets(plan) if plan is not None else ()).redact
     out = Path(dest)
     out.mkdir(parents=True, exist_ok=True)
+    os.chmod(out, 0o700)
     written = []
     if log_dir and Path(log_dir).is_dir():
         for f in sorted(Path(log_dir).iterdir()):
-            if f.is_file():
-                shutil.copy2(f, out / f.name)
+            if f.is_file() and not f.is_symlink():
+                text = f.read_bytes().decode("utf-8", "surrogateescape")
+                _write_private(out / f.name, redact(text).encode("utf-8", "surrogateescape"))
                 written.append(f.name)
-    (out / "screen.log").write_text("\n".join(lines) + "\n")
+    _write_private(out / "screen.log", redact("\n".join(lines) + "\n").encode())
     written.append("screen.log")
-    (out / "plan.json").write_text(json.dumps(plan.to_dict(), indent=2, default=str) + "\n")
+    plan_json = json.dumps(plan.to_dict() if plan is not None else {}, indent=2, default=str) + "\n"
+    _write_private(out / "plan.json", redact(plan_json).encode())
     written.append("plan.json")
     return written
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    if path.is_symlink():
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        fh.write(data)
 
 
 class ErrorScreen(Screen):

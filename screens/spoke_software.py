@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, RadioSet, Static
 
 from installer.model.plan import TUI
+from installer.model.secrets import redact_urls
 from screens.spoke import FieldError, Spoke
 from screens.widgets import Check, Radio
 
@@ -38,7 +39,7 @@ class SoftwareSpoke(Spoke):
         words = list(pk.packages) + [f"-{p}" for p in pk.excluded_packages]
         yield Input(" ".join(words), placeholder="e.g. git htop -vim-minimal", id="extra")
         if self.plan.payload.liveimg is not None:
-            yield Static(Text(f"The kickstart installs an image ({self.plan.payload.liveimg.url}); "
+            yield Static(Text(f"The kickstart installs an image ({redact_urls(self.plan.payload.liveimg.url)}); "
                               "package choices are ignored.", style="bold"))
 
     def on_mount(self) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from installer.model.machine import human_size
 from installer.model.plan import TUI
+from installer.model.secrets import redact_urls
 from screens.widgets import StatusLine, TitleBar
 
 CONFIRM_WORD = "erase"
@@ -50,7 +51,7 @@ def configured_lines(plan) -> list[str]:
     sets = ", ".join(plan.payload.packages.sets) or "core"
     extra = f" + {' '.join(plan.payload.packages.packages)}" if plan.payload.packages.packages else ""
     if plan.payload.liveimg is not None:
-        sets, extra = f"image {plan.payload.liveimg.url}", ""
+        sets, extra = f"image {redact_urls(plan.payload.liveimg.url)}", ""
     root = "locked" if acc.root_lock else ("password set" if acc.root_password_hash else "no password")
     return [
         f"Host name     {s.hostname or '(none: localhost)'}",

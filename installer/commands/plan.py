@@ -314,7 +314,9 @@ def summarize(plan, product, machine=None) -> str:
     s.section("At the end")
     s.row("then", plan.finish.action + (" (eject the medium)" if plan.finish.eject else ""),
           plan.finish.origin_of("action"))
-    return "\n".join(s.lines) + "\n"
+    from installer.model.secrets import redact_urls
+
+    return redact_urls("\n".join(s.lines) + "\n")  # repository URLs may carry user:password@
 
 
 def _list(items: list[str], limit: int = 12) -> str:

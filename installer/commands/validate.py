@@ -30,9 +30,10 @@ def load_machine_arg(path: str | None):
         return None
     from installer.model.machine import Machine
 
+    from installer.kickstart.source import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_KICKSTART_BYTES + 1)
+        data = read_bytes(path, MAX_KICKSTART_BYTES)  # a regular file only: --machine /proc/kmsg must not hang
     except OSError as exc:
         raise UsageError(f"--machine {path}: cannot read the profile: {exc.strerror or exc}") from None
     try:
@@ -42,7 +43,37 @@ def load_machine_arg(path: str | None):
     except (ValueError, TypeError, AttributeError, KeyError, UnicodeDecodeError) as exc:
         raise UsageError(f"--machine {path}: not a machine profile (JSON from 'azl-install probe --json'): "
                          f"{exc}") from None
+    problems = profile_problems(machine)
+    if problems:
+        raise UsageError(f"--machine {path}: not a consistent machine profile: {'; '.join(problems[:5])}"
+                         + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
     return machine
+
+
+_EXTENDED = {"0x5", "0x05", "0xf", "0x0f", "0x85"}  # MBR extended partitions hold the logical ones
+
+
+def profile_problems(machine) -> list[str]:
+    """Partitions outside their disk or on top of each other: no real disk looks like that."""
+    problems = []
+    for disk in machine.disks:
+        spans = []
+        for p in disk.partitions:
+            if not isinstance(p.start, int) or not isinstance(p.size, int) or p.start < 0 or p.size <= 0:
+                problems.append(f"{p.name}: start {p.start!r} and size {p.size!r} must be whole numbers of bytes")
+            elif p.start + p.size > disk.size:
+                problems.append(f"{p.name} ends at byte {p.start + p.size}, beyond the end of {disk.name} "
+                                f"({disk.size} bytes)")
+            elif (p.parttype or "").lower() not in _EXTENDED:
+                spans.append((p.start, p.start + p.size, p.name))
+        spans.sort()
+        reach, owner = 0, None  # the furthest end so far, and whose
+        for start, end, name in spans:
+            if owner is not None and start < reach:
+                problems.append(f"{owner} and {name} overlap")
+            if end > reach:
+                reach, owner = end, name
+    return problems
 
 
 def load_product_arg(name: str | None):

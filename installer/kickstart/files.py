@@ -2,6 +2,7 @@
 
     load_kickstart(path) / parse_kickstart(text)  -> KickstartResult(plan, diagnostics)
     dump_kickstart(plan)                           -> kickstart text (hashes only, no LUKS passphrase)
+    dump_original(plan)                            -> the input kickstart as written, secrets removed
 
 Nothing here raises for bad input: every problem is a Diagnostic naming FILE:LINE.
 pykickstart is imported only inside these functions (the TUI's first paint must not pay for it).
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from installer.model.diagnostics import Diagnostic
-from installer.model.plan import InstallPlan, Origin
+from installer.model.plan import InstallPlan, Origin, Secret
 from installer.model.product import Product, load_product
 
 
@@ -83,6 +84,7 @@ def _parse(text: str | bytes, filename: str, product: Product | None, pre_ran: b
     diagnostics += more
     plan.source_file = filename
     plan.source_text = text
+    plan.input_secrets = [Secret(s) for s in parsed.secrets()]
     partial = kickstart_parse.partial_areas(parsed)
     if source.deferred:  # what the included file holds is unknown until %pre runs
         partial = kickstart_parse.ALL_AREAS
@@ -122,3 +124,18 @@ def dump_kickstart(plan: InstallPlan, *, product: Product | None = None) -> str:
         except (OSError, KeyError, ValueError):
             product = load_product()
     return write(plan, product)
+
+
+def dump_original(plan: InstallPlan, *, product: Product | None = None) -> str | None:
+    """The kickstart the install was given, as written, with every secret removed (None without one)."""
+    from installer.kickstart.write import write_original
+
+    if not plan.source_text:
+        return None
+    if product is None:
+        try:
+            product = load_product(plan.product)
+        except (OSError, KeyError, ValueError):
+            product = load_product()
+    return write_original(plan.source_text, plan.source_file or "ks.cfg", product,
+                          secrets=[s.reveal() for s in plan.input_secrets])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import shlex
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,9 +26,16 @@ from pykickstart.parser import KickstartParser, PutBackIterator
 from pykickstart.version import DEVEL, makeVersion
 
 from installer.kickstart import compat
-from installer.model.diagnostics import Diagnostic
 from installer.kickstart.source import Source
+from installer.model.diagnostics import Diagnostic
 from installer.model.plan import Origin
+from installer.model.secrets import (
+    is_crypt_hash,
+    is_grub_hash,
+    redact,
+    redact_urls,
+    url_password,
+)
 from installer.validate.system import ROOT_LOGIN
 
 FINISH = ("reboot", "poweroff", "halt", "shutdown")
@@ -55,6 +63,21 @@ class Parsed:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     refused: list[tuple[str, int]] = field(default_factory=list)  # (command or section, line) refused
     stopped: bool = False  # reading ended early (an error pykickstart cannot continue after)
+    # every command line handed to a command, refused or not: expanded line -> its words
+    commands: dict[int, list[str]] = field(default_factory=dict)
+    unsplit: set[int] = field(default_factory=set)  # command lines blanked because they cannot be split
+    complete: bool = False  # the parser read to the end
+    stopped_at: int | None = None  # else: the expanded line it stopped at
+
+    def secrets(self) -> list[str]:
+        """Every plaintext secret on the command lines, found by the commands' own option parsers.
+
+        A crypt(3) or GRUB hash given with --iscrypted is left out: the plan keeps it and the
+        replayable kickstart writes it, on purpose."""
+        found: list[str] = []
+        for args in self.commands.values():
+            found += strip_secrets(self.handler, args).secrets
+        return list(dict.fromkeys(s for s in found if s and not is_crypt_hash(s) and not is_grub_hash(s)))
 
     def origin(self, lineno: int | None) -> Origin:
         return self.source.origin(lineno)
@@ -98,13 +121,13 @@ class _CountingIterator(PutBackIterator):
 
 _LINE_PREFIX = re.compile(r"^(The following problem occurred on line \d+ of the kickstart file:|"
                           r"There was a problem reading from line \d+ of the kickstart file)\s*", re.S)
-_ON_LINE = re.compile(r"\s+on line \d+")
+_ON_LINE = re.compile(r" on line \d+")
 
 
 def clean_message(text: str) -> str:
-    text = _LINE_PREFIX.sub("", str(text)).strip()
-    text = _ON_LINE.sub("", text)
-    text = " ".join(text.split()).replace("---", "--")
+    text = " ".join(str(text).split())  # first: the patterns below then never meet a run of spaces
+    text = _LINE_PREFIX.sub("", text).strip()
+    text = _ON_LINE.sub("", text).replace("---", "--")
     m = re.match(r"^Unknown command: (.+)$", text)
     if m:
         return f"unknown command '{m.group(1)}'"
@@ -156,9 +179,98 @@ def secret_words(args: list[str]) -> list[str]:
 
 
 def scrub(message: str, secrets: list[str]) -> str:
-    for word in sorted(secrets, key=len, reverse=True):
-        message = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", "***", message)
-    return message
+    """message without the secrets and without URL passwords; linear in the message and the secrets."""
+    return redact_urls(redact(message, secrets))
+
+
+# Option destinations (pykickstart's names) whose values are secrets, in every command that has them:
+# user/bootloader/iscsi/rdp --password, bootloader --md5pass, iscsi --reverse-password, part/logvol/raid/
+# autopart --passphrase and --hw-passphrase, network --wpakey/--wepkey.
+SECRET_DESTS = frozenset({"password", "passphrase", "hw_passphrase", "_md5pass", "password_in", "wepkey", "wpakey"})
+# Commands whose positional words are the password.
+POSITIONAL_SECRETS = frozenset({"rootpw", "sshpw"})
+
+
+@dataclass
+class Stripped:
+    """A command line without its secrets: the remaining words, the options taken out, the secrets."""
+
+    args: list[str]
+    removed: list[str]
+    secrets: list[str]
+
+
+def _action(actions: dict, opt: str):
+    """The argparse action `opt` names, exactly or as an unambiguous abbreviation (argparse's rule)."""
+    action = actions.get(opt)
+    if action is None and opt.startswith("--"):
+        matches = {id(a): a for s, a in actions.items() if s.startswith(opt)}
+        action = next(iter(matches.values())) if len(matches) == 1 else None
+    return action
+
+
+def strip_secrets(handler, args: list[str]) -> Stripped:
+    """The words of a command line with every secret taken out, by the command's own option parser.
+
+    Options are resolved as pykickstart resolves them (abbreviations, `--opt val` and `--opt=val`);
+    rootpw's and sshpw's positional words are the password; a URL keeps its user but not its password.
+    An option no parser knows is judged by its name (a misspelt --pasword is still a secret).
+    """
+    name, words = args[0], args[1:]
+    cmd = handler.commands.get(name) if handler is not None else None
+    actions = getattr(getattr(cmd, "op", None), "_option_string_actions", {})
+    out, removed, secrets = [name], [], []
+
+    def keep(word: str) -> None:
+        password = url_password(word)
+        if password:
+            secrets.append(password)
+            word = redact_urls(word)
+        out.append(word)
+
+    i, positional_only = 0, False
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if positional_only or not word.startswith("-") or word == "-":
+            if name in POSITIONAL_SECRETS:
+                secrets.append(word)
+                removed.append("password")
+            else:
+                keep(word)
+            continue
+        if word == "--":
+            positional_only = True
+            out.append(word)
+            continue
+        opt, eq, value = word.partition("=")
+        action = _action(actions, opt)
+        takes_value = action.nargs != 0 if action is not None else bool(eq) or (
+            i < len(words) and not words[i].startswith("-"))
+        secret = (action.dest in SECRET_DESTS) if action is not None else bool(_SECRET_OPTION.search(opt))
+        if not eq and takes_value and i < len(words) and (
+                action is None or action.nargs is None or not words[i].startswith("-")):
+            value, eq = words[i], "="
+            i += 1
+            separate = True
+        else:
+            separate = False
+        if secret and takes_value:
+            removed.append(action.option_strings[0] if action is not None and action.option_strings else opt)
+            if eq:
+                secrets.append(value)
+            continue
+        if separate:
+            out.append(opt)
+            keep(value)
+        elif eq:
+            password = url_password(value)
+            if password:
+                secrets.append(password)
+            out.append(opt + "=" + redact_urls(value))
+        else:
+            out.append(word)
+    return Stripped(out, list(dict.fromkeys(removed)), [s for s in secrets if s])
 
 
 def hostname_only(args: list[str]) -> bool:
@@ -194,14 +306,47 @@ class AzlParser(KickstartParser):
             if self._errors >= MAX_ERRORS:
                 raise TooMuchInput(f"too many errors ({MAX_ERRORS}); stopped reading here")
 
+    def _blanked(self, stripped: str) -> None:
+        """A command line dropped before pykickstart saw it: its area's whole-plan checks are skipped."""
+        self.parsed.unsplit.add(self.current_line)
+        self.parsed.refused.append((stripped.split(None, 1)[0], self.current_line))
+
     def _vet(self, line: str) -> str:
-        """Blank out command lines too long to split in reasonable time (script lines are left alone)."""
-        if len(line) > MAX_COMMAND_LINE and self._state == "commands" and not line.lstrip().startswith("#"):
+        """Blank out, with an error naming the line, command lines pykickstart would stop at.
+
+        Too long to split in reasonable time, no closing quote, or an empty command name (`''`):
+        pykickstart would raise out of its loop (an IndexError for the last) and read no further.
+        Script and %packages lines are left alone, except a section's own %-lines.
+        """
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith("#"):
+            return line
+        in_commands = self._state == "commands"
+        if in_commands and len(line) > MAX_COMMAND_LINE:
+            self._blanked(stripped)
             self._diag(f"line is too long ({len(line.rstrip(chr(13) + chr(10)))} characters; "
                        f"the limit is {MAX_COMMAND_LINE})",
                        self.current_line)
             return "\n"
+        if not (in_commands or (stripped.startswith("%") and self._section_line(stripped))):
+            return line
+        if not any(c in line for c in "'\"\\"):
+            return line  # nothing shlex could stumble on
+        try:
+            args = shlex.split(line, comments=in_commands)
+        except ValueError as exc:
+            self._blanked(stripped)
+            self._diag(f"cannot split the line into words: {exc}", self.current_line)
+            return "\n"
+        if args and not args[0]:
+            self._diag("a command name cannot be empty", self.current_line)
+            return "\n"
         return line
+
+    def _section_line(self, stripped: str) -> bool:
+        """A %-line inside a section that pykickstart splits itself (%end, %include, a section header)."""
+        word = stripped.split()[0]
+        return word in ("%end", "%include") or self._validState(word)
 
     def _warnings(self, caught: list, lineno: int | None) -> None:
         for w in caught:
@@ -272,7 +417,8 @@ class AzlParser(KickstartParser):
         name = args[0]
         self._context = name
         self._args = list(args)
-        self._secrets = secret_words(args)
+        self.parsed.commands[lineno] = list(args)
+        self._secrets = secret_words(args) + strip_secrets(self.handler, args).secrets
         commands = self.handler.commands
         if name in compat.REMOVED and name in commands:
             self._diag(f"'{name}' {compat.REMOVED[name]}", lineno)
@@ -511,6 +657,7 @@ def run(source: Source, version_name: str) -> Parsed:
             except Exception:
                 parsed.stopped = True
                 raise
+            parsed.complete = True
         except TooMuchInput as exc:
             parsed.diagnostics.append(Diagnostic(str(exc), source.origin(parser.current_line)))
         except KickstartError as exc:
@@ -533,5 +680,7 @@ def run(source: Source, version_name: str) -> Parsed:
     for w in caught:
         parsed.diagnostics.append(Diagnostic(clean_message(str(w.message)), source.origin(parser.current_line),
                                              "warning"))
+    if not parsed.complete:
+        parsed.stopped_at = parser.current_line
     return parsed
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import shlex
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from installer.model.diagnostics import Diagnostic
 from installer.model.plan import Origin
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024  # one file, and also the kickstart with everything it includes, in all
 MAX_INCLUDE_DEPTH = 16
 MAX_INCLUDES = 256  # files included in all, so that a fan of includes cannot blow up
 
@@ -34,6 +35,8 @@ class Source:
     deferred: list[tuple[str, Origin]] = field(default_factory=list)
     may_defer: bool = False
     pre_ran: bool = False  # the kickstart is read again after its %pre scripts ran
+    budget: int = MAX_BYTES  # bytes that included files may still add (one budget for the whole parse)
+    follow: bool = True  # read included files (False: %include lines only blanked)
 
     @property
     def text(self) -> str:
@@ -55,30 +58,92 @@ class Source:
         self.diagnostics.append(Diagnostic(message, origin))
 
 
-def read_file(path: str | Path, display: str) -> tuple[str | None, Diagnostic | None]:
-    """The text of a kickstart file, or a Diagnostic saying why it cannot be used."""
+def read_file(path: str | Path, display: str, *, limit: int = MAX_BYTES) -> tuple[str | None, Diagnostic | None]:
+    """The text of a kickstart file, or a Diagnostic saying why it cannot be used.
 
-    def fail(message: str, line: int | None = None) -> tuple[None, Diagnostic]:
-        return None, Diagnostic(message, Origin.kickstart(display, line))
+    Only a regular file is opened: devices, FIFOs, sockets and the kernel's files under /proc and
+    /sys (regular in name only: /proc/kmsg blocks a reader forever) are refused before opening.
+    The file is opened non-blocking and read in chunks under a wall-clock bound, and at most
+    `limit` bytes are read.
+    """
+    try:
+        data = read_bytes(path, limit)
+    except OSError as exc:
+        return None, Diagnostic(f"cannot read: {exc.strerror or exc}", Origin.kickstart(display, None))
+    return decode(data, display)
 
+
+def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, read as read_file says; an OSError says why it cannot be used."""
     try:
         st = os.stat(path)
-    except OSError as exc:
-        return fail(f"cannot read: {exc.strerror or exc}")
+    except ValueError as exc:  # an embedded NUL, ...
+        raise OSError(str(exc)) from None
     if stat.S_ISDIR(st.st_mode):
-        return fail("cannot read: is a directory")
-    if not stat.S_ISREG(st.st_mode):
-        return fail("cannot read: not a regular file")
-    if st.st_size > MAX_BYTES:
-        return fail(f"cannot read: file is too large ({st.st_size} bytes; the limit is {MAX_BYTES} bytes)")
+        raise OSError("is a directory")
+    if not stat.S_ISREG(st.st_mode) or _kernel_file(path, st):
+        raise OSError("not a regular file")
+    if st.st_size > limit:
+        raise OSError(f"file is too large ({st.st_size} bytes; the limit is {limit} bytes)")
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        return fail(f"cannot read: {exc.strerror or exc}")
-    if len(data) > MAX_BYTES:
-        return fail(f"cannot read: file is too large (more than {MAX_BYTES} bytes)")
-    return decode(data, display)
+        data = _read_bounded(path, st, limit)
+    except _Unreadable as exc:
+        raise OSError(str(exc)) from None
+    if len(data) > limit:
+        raise OSError(f"file is too large (more than {limit} bytes)")
+    return data
+
+
+READ_SECONDS = 10.0  # wall-clock bound for reading one kickstart file
+_CHUNK = 1024 * 1024
+_KERNEL_TREES = ("/proc", "/sys")
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _kernel_file(path: str | Path, st: os.stat_result) -> bool:
+    """True for a file of procfs or sysfs (they look regular but are not files)."""
+    try:
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return True
+    for tree in _KERNEL_TREES:
+        if real == tree or real.startswith(tree + "/"):
+            return True
+        try:
+            if os.stat(tree).st_dev == st.st_dev:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _read_bounded(path: str | Path, st: os.stat_result, limit: int) -> bytes:
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            raise _Unreadable("not a regular file (it changed while being opened)")
+        deadline = time.monotonic() + READ_SECONDS
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            if time.monotonic() > deadline:
+                raise _Unreadable(f"reading took longer than {READ_SECONDS:g} seconds")
+            try:
+                chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
+            except BlockingIOError as exc:
+                raise _Unreadable("not a regular file (reading it would block)") from exc
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _is_control(c: str) -> bool:
@@ -117,13 +182,17 @@ def has_pre(text: str) -> bool:
     return any(line.split()[:1] == ["%pre"] for line in text.splitlines() if line.lstrip().startswith("%pre"))
 
 
-def expand(text: str, filename: str, *, base_dir: str | None = None, pre_ran: bool = False) -> Source:
+def expand(text: str, filename: str, *, base_dir: str | None = None, pre_ran: bool = False,
+           follow: bool = True) -> Source:
     """Expand %include lines recursively (paths relative to the including file).
 
     Before %pre has run (`pre_ran` False), a missing file in a kickstart with a %pre section is
     deferred (Source.deferred) instead of being an error, as Anaconda reads it after %pre.
+    With follow=False the %include lines are blanked and nothing is read (the text as written).
     """
     src = Source(files=[filename], may_defer=not pre_ran and has_pre(text), pre_ran=pre_ran)
+    src.follow = follow
+    src.budget = MAX_BYTES - len(text.encode("utf-8", "surrogatepass"))
     real = _real(filename) if base_dir is None else None
     _expand_into(src, text, filename, base_dir if base_dir is not None else os.path.dirname(filename) or ".",
                  [real] if real else [], 0)
@@ -156,6 +225,8 @@ def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: li
         # The %include line itself is replaced by an empty line so counting stays simple.
         src.lines.append("\n")
         src.where.append((filename, lineno))
+        if not src.follow:
+            continue
         try:
             args = shlex.split(stripped, comments=True)
         except ValueError as exc:
@@ -179,7 +250,16 @@ def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: li
         if real is not None and real in stack:
             src.error(f"cannot include '{target}': it includes itself", here)
             continue
-        body, problem = read_file(path, path)
+        if src.budget <= 0:
+            src.error(f"cannot include '{target}': the kickstart and its includes reach the limit of "
+                      f"{MAX_BYTES} bytes in all", here)
+            continue
+        body, problem = read_file(path, path, limit=src.budget)
+        if problem is not None and problem.message.startswith("cannot read: file is too large"):
+            src.error(f"cannot include '{target}': the kickstart and its includes would exceed the limit of "
+                      f"{MAX_BYTES} bytes in all", here)
+            src.budget = 0
+            continue
         if problem is not None:
             missing = not os.path.lexists(path)
             if missing and src.may_defer and os.path.isabs(target):
@@ -198,4 +278,5 @@ def _expand_into(src: Source, text: str, filename: str, base_dir: str, stack: li
                 src.diagnostics.append(problem)
             continue
         src.files.append(path)
+        src.budget -= len(body.encode("utf-8", "surrogatepass"))
         _expand_into(src, body, path, os.path.dirname(path) or ".", stack + ([real] if real else []), depth + 1)

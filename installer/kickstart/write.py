@@ -1,4 +1,5 @@
-"""Writing an InstallPlan as a kickstart that parses back to an equal plan.
+"""Writing kickstarts: an InstallPlan as a kickstart that parses back to an equal plan (write), and
+the kickstart the install was given, as written, without its secrets (write_original).
 
 Passwords are written only as hashes (--iscrypted). LUKS passphrases are never written:
 the volume keeps --encrypted and a comment says the passphrase was removed.
@@ -10,8 +11,17 @@ from __future__ import annotations
 import shlex
 
 from installer.model.defaults import new_plan
-from installer.model.plan import ClearPart, Encryption, InstallPlan, NetworkDevice, Repository, Script
+from installer.model.plan import (
+    ClearPart,
+    Encryption,
+    InstallPlan,
+    NetworkDevice,
+    Repository,
+    Script,
+    secret_values,
+)
 from installer.model.product import Product
+from installer.model.secrets import Redactor, redact_urls, url_password
 
 PASSPHRASE_REMOVED = "# LUKS passphrase not stored: add --passphrase= (or type it at the console) to replay this line"
 
@@ -27,12 +37,18 @@ def _opt(name: str, value) -> str:
     return f"{name}={_q(value)}"
 
 
+def _url_opt(name: str, value: str) -> str:
+    """A URL option without the URL's password (a saved kickstart holds no secret)."""
+    return _opt(name, redact_urls(value))
+
+
 class _Writer:
     def __init__(self, plan: InstallPlan, product: Product):
         self.plan = plan
         self.product = product
         self.defaults = new_plan(product)
         self.out: list[str] = []
+        self._redactor: Redactor | None = None
 
     def line(self, *words: str) -> None:
         self.out.append(" ".join(w for w in words if w))
@@ -162,38 +178,42 @@ class _Writer:
     def payload(self) -> None:
         pl = self.plan.payload
         self.blank()
+        if any(url_password(u) for r in [pl.source, *pl.repositories, pl.liveimg] if r is not None
+               for u in (getattr(r, "baseurl", None), getattr(r, "mirrorlist", None), getattr(r, "metalink", None),
+                         getattr(r, "url", None), r.proxy, *getattr(r, "gpgkeys", ())) if u):
+            self.comment("URL passwords are not stored (user:***@): put them back to replay this kickstart")
         if not pl.gpgcheck:
             self.comment("GPG checking of packages was turned off for this install (no kickstart syntax for it)")
         if pl.source is not None:
             self.line("url", *self.repo_location(pl.source, "--url"),
-                      _opt("--proxy", pl.source.proxy) if pl.source.proxy else "",
+                      _url_opt("--proxy", pl.source.proxy) if pl.source.proxy else "",
                       "--noverifyssl" if not pl.source.sslverify else "", *self.gpg(pl.source))
         for repo in pl.repositories:
             self.line("repo", _opt("--name", repo.name), *self.repo_location(repo, "--baseurl"), *self.gpg(repo),
                       _opt("--cost", repo.cost) if repo.cost is not None else "",
                       _opt("--includepkgs", ",".join(repo.includepkgs)) if repo.includepkgs else "",
                       _opt("--excludepkgs", ",".join(repo.excludepkgs)) if repo.excludepkgs else "",
-                      _opt("--proxy", repo.proxy) if repo.proxy else "",
+                      _url_opt("--proxy", repo.proxy) if repo.proxy else "",
                       "--noverifyssl" if not repo.sslverify else "",
                       "--install" if repo.install else "")
         if pl.liveimg is not None:
             li = pl.liveimg
-            self.line("liveimg", _opt("--url", li.url), _opt("--checksum", li.checksum) if li.checksum else "",
-                      "--noverifyssl" if li.noverifyssl else "", _opt("--proxy", li.proxy) if li.proxy else "")
+            self.line("liveimg", _url_opt("--url", li.url), _opt("--checksum", li.checksum) if li.checksum else "",
+                      "--noverifyssl" if li.noverifyssl else "", _url_opt("--proxy", li.proxy) if li.proxy else "")
 
     @staticmethod
     def gpg(repo: Repository) -> list[str]:
         return ["--nogpgcheck" if not repo.gpgcheck else "",
-                _opt("--gpgkey", ",".join(repo.gpgkeys)) if repo.gpgkeys else ""]
+                _url_opt("--gpgkey", ",".join(repo.gpgkeys)) if repo.gpgkeys else ""]
 
     @staticmethod
     def repo_location(repo: Repository, url_option: str) -> list[str]:
         if repo.baseurl:
-            return [_opt(url_option, repo.baseurl)]
+            return [_url_opt(url_option, repo.baseurl)]
         if repo.mirrorlist:
-            return [_opt("--mirrorlist", repo.mirrorlist)]
+            return [_url_opt("--mirrorlist", repo.mirrorlist)]
         if repo.metalink:
-            return [_opt("--metalink", repo.metalink)]
+            return [_url_opt("--metalink", repo.metalink)]
         return []
 
     @staticmethod
@@ -351,8 +371,14 @@ class _Writer:
         self.line(f"%{s.kind}", *opts)
         if s.body:
             body = s.body[:-1] if s.body.endswith("\n") else s.body
-            self.out.append(body)
+            self.out.append(self.hide(body))
         self.out.append("%end")
+
+    def hide(self, text: str) -> str:
+        """Free text (a script) without the plan's secrets: a script may repeat a kickstart password."""
+        if self._redactor is None:
+            self._redactor = Redactor(secret_values(self.plan))
+        return redact_urls(self._redactor.redact(text))
 
     def write(self) -> str:
         self.header()
@@ -364,3 +390,54 @@ class _Writer:
 
 def write(plan: InstallPlan, product: Product) -> str:
     return _Writer(plan, product).write()
+
+
+# ---------------------------------------------------------------- the original kickstart
+
+ORIGINAL_HEADER = ("# The kickstart given to azl-install ({file}), as written, except that passwords,\n"
+                   "# passphrases and URL passwords were removed: this file cannot replay the install as is.")
+
+
+def write_original(text: str, filename: str, product: Product, *, secrets=()) -> str:
+    """The input kickstart line for line, each command line that holds a secret rewritten without it.
+
+    Which words are secrets is decided by structure: every command line is parsed by its command's
+    own option parser (installer.kickstart.parse.strip_secrets), so any spelling pykickstart accepts
+    (abbreviated options, `--opt value`, quotes, tabs) is found. A command line that cannot be
+    split into words is dropped. Last, every secret found (and `secrets`, from the included files)
+    is hidden wherever else it appears, comments and scripts included.
+    """
+    from installer.kickstart import parse
+    from installer.kickstart.source import expand
+    from installer.model.secrets import Redactor, redact_urls
+
+    source = expand(text, filename, follow=False)
+    parsed = parse.run(source, product.kickstart_version)
+    found = list(secrets)
+    out = [ORIGINAL_HEADER.format(file=filename)]
+    if parsed.handler is None:
+        out.append("# its text is not saved: azl-install cannot parse it again to take the secrets out")
+        return "\n".join(out) + "\n"
+    # fail closed: lines the parser never reached are not known to be free of secrets
+    last = parsed.stopped_at
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if last is not None and lineno >= last:
+            out.append(f"# lines {lineno} and after not saved: reading the kickstart stopped at line {last}")
+            break
+        if lineno in parsed.unsplit:
+            out.append(f"# line {lineno} removed by azl-install: it cannot be split into words and may hold a secret")
+            continue
+        args = parsed.commands.get(lineno)
+        if args is None:
+            out.append(line)
+            continue
+        stripped = parse.strip_secrets(parsed.handler, args)
+        found += stripped.secrets
+        if not stripped.removed and stripped.args == args:
+            out.append(line)
+            continue
+        if stripped.removed:
+            out.append(f"# {args[0]}: {', '.join(stripped.removed)} removed by azl-install (secrets are never saved)")
+        out.append(" ".join(_q(word) for word in stripped.args))
+    result = "\n".join(out) + "\n"
+    return redact_urls(Redactor(found).redact(result))

@@ -8,6 +8,7 @@ read-only and the file copied to a local path, so nothing is written to it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -54,6 +55,19 @@ def split_hd(location: str) -> tuple[str, str]:
     return device, "/" + path
 
 
+def _private(dest: Path) -> None:
+    """Create dest 0600 before it is written: a kickstart may hold plaintext passwords.
+
+    Writers that open an existing file keep its mode, whatever the umask."""
+    if dest.is_symlink():
+        dest.unlink()
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def copy_from_device(device: str, path: str, dest: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="azl-ks-") as mnt:
         res = subprocess.run(["mount", "-o", "ro", device, mnt], capture_output=True, text=True)
@@ -63,6 +77,7 @@ def copy_from_device(device: str, path: str, dest: Path) -> Path:
             src = Path(mnt) / path.lstrip("/")
             if not src.is_file():
                 raise KickstartFetchError(f"{device} has no file {path}")
+            _private(dest)
             shutil.copyfile(src, dest)
         finally:
             subprocess.run(["umount", mnt], capture_output=True)
@@ -80,6 +95,7 @@ def fetch_kickstart(location: str, dest_dir: str | Path = "/run/install") -> Pat
         device, path = split_hd(location)
         return copy_from_device(resolve_device(device), path, dest)
     if location.startswith(("http://", "https://")):
+        _private(dest)
         try:
             with urllib.request.urlopen(location, timeout=30) as resp, open(dest, "wb") as out:
                 shutil.copyfileobj(resp, out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from installer.model.plan import Origin
+from installer.model.secrets import redact_urls
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,10 @@ class Diagnostic:
     origin: Origin | None = None
     severity: str = "error"  # error | warning
     field: str | None = None  # the plan field / TUI field it concerns
+
+    def __post_init__(self) -> None:
+        # Messages quote values; a URL's password is never among what they show (printed, JSON, events).
+        object.__setattr__(self, "message", redact_urls(self.message))
 
     def __str__(self) -> str:
         where = str(self.origin) if self.origin is not None else (self.field or "plan")

@@ -12,6 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from installer.model.secrets import Redactor, redact_urls
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -412,13 +414,39 @@ class InstallPlan(Tracked):
     interactive: bool = False  # `text` without a complete plan / TUI; `cmdline` = False
     source_file: str | None = field(default=None, compare=False)
     source_text: str | None = field(default=None, compare=False, repr=False)
+    # plaintext secrets of the input kickstart (includes too), found by its parsed options: the install
+    # log, the events and every saved file hide them
+    input_secrets: list[Secret] = field(default_factory=list, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
 
 
-def to_jsonable(value: Any) -> Any:
-    """A JSON-ready copy of plan data: origins kept as strings, secrets redacted."""
+def secret_values(value: Any) -> list[str]:
+    """The plaintext of every Secret in plan data (the input kickstart's secrets included)."""
+    found: list[str] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, Secret):
+            found.append(item.reveal())
+        elif isinstance(item, (list, tuple)):
+            for v in item:
+                walk(v)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            for f in dataclasses.fields(item):
+                if f.name not in ("origins", "origin", "source_text"):
+                    walk(getattr(item, f.name))
+
+    walk(value)
+    return [s for s in found if s]
+
+
+def to_jsonable(value: Any, _redactor: Redactor | None = None) -> Any:
+    """A JSON-ready copy of plan data: origins kept as strings, secrets and URL passwords redacted.
+
+    A secret is also hidden where a free-form value repeats it (a script that echoes a password)."""
+    if _redactor is None:
+        _redactor = Redactor(secret_values(value))
     if isinstance(value, Secret):
         return "***"
     if isinstance(value, Origin):
@@ -426,7 +454,7 @@ def to_jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
-            if f.name in ("source_text",):
+            if f.name in ("source_text", "input_secrets"):
                 continue
             item = getattr(value, f.name)
             if f.name == "origins":
@@ -437,10 +465,12 @@ def to_jsonable(value: Any) -> Any:
                 if item is not DEFAULT:
                     out["origin"] = str(item)
                 continue
-            out[f.name] = to_jsonable(item)
+            out[f.name] = to_jsonable(item, _redactor)
         return out
     if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
+        return [to_jsonable(v, _redactor) for v in value]
     if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
+        return {k: to_jsonable(v, _redactor) for k, v in value.items()}
+    if isinstance(value, str):
+        return redact_urls(_redactor.redact(value))  # http://user:password@mirror: a secret too
     return value

@@ -139,3 +139,161 @@ def verify_grub(password: str, hashed: str) -> bool:
     mine = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), bytes.fromhex(salt), int(iterations),
                                len(digest) // 2)
     return hmac.compare_digest(mine.hex().upper(), digest.upper())
+
+
+# ---------------------------------------------------------------- redaction
+
+REDACTED = "***"
+SHORT_SECRET = 4  # secrets shorter than this are hidden only where they stand alone as a word
+
+
+def _wordlike(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+class Redactor:
+    """Replaces every known secret in a text by ***, in time linear in the text and the secrets.
+
+    Matching is leftmost-longest. An Aho-Corasick automaton over the reversed secrets is run
+    backwards over the text, which gives for every position the longest secret starting there;
+    a forward pass then replaces greedily. A secret shorter than SHORT_SECRET characters is only
+    replaced where no letter, digit or underscore touches it.
+    """
+
+    def __init__(self, secrets=()):
+        self._goto: list[dict[str, int]] = [{}]
+        self._length: list[int] = [0]  # length of the secret ending at this node, 0 if none
+        self._fail: list[int] = [0]
+        self._out: list[int] = [0]  # nearest node along the fail links that ends a secret (0: none)
+        self._count = 0
+        self.add(secrets)
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def add(self, secrets) -> None:
+        added = False
+        for secret in secrets:
+            if not secret:
+                continue
+            node = 0
+            for ch in reversed(secret):
+                nxt = self._goto[node].get(ch)
+                if nxt is None:
+                    nxt = len(self._goto)
+                    self._goto.append({})
+                    self._length.append(0)
+                    self._goto[node][ch] = nxt
+                node = nxt
+            if not self._length[node]:
+                self._length[node] = len(secret)
+                self._count += 1
+                added = True
+        if added:
+            self._link()
+
+    def _link(self) -> None:
+        goto, length = self._goto, self._length
+        fail = [0] * len(goto)
+        out = [0] * len(goto)
+        queue = list(goto[0].values())
+        for node in queue:  # the queue grows while it is walked: breadth first
+            for ch, child in goto[node].items():
+                f = fail[node]
+                while f and ch not in goto[f]:
+                    f = fail[f]
+                target = goto[f].get(ch, 0) if node else 0
+                fail[child] = target if target != child else 0
+                out[child] = fail[child] if length[fail[child]] else out[fail[child]]
+                queue.append(child)
+        self._fail, self._out = fail, out
+
+    def redact(self, text: str) -> str:
+        if not self._count or not text:
+            return text
+        goto, length, fail, out = self._goto, self._length, self._fail, self._out
+        n = len(text)
+        starts = [0] * n  # starts[i]: length of the secret replaced at i
+        node = 0
+        for i in range(n - 1, -1, -1):
+            ch = text[i]
+            while node and ch not in goto[node]:
+                node = fail[node]
+            node = goto[node].get(ch, 0)
+            cand = node if length[node] else out[node]
+            while cand:
+                size = length[cand]
+                if size >= SHORT_SECRET or (
+                        (i == 0 or not _wordlike(text[i - 1])) and (i + size >= n or not _wordlike(text[i + size]))):
+                    starts[i] = size
+                    break
+                cand = out[cand]
+        pieces: list[str] = []
+        i = plain = 0
+        while i < n:
+            size = starts[i]
+            if size:
+                pieces.append(text[plain:i])
+                pieces.append(REDACTED)
+                i += size
+                plain = i
+            else:
+                i += 1
+        pieces.append(text[plain:])
+        return "".join(pieces)
+
+
+def redact(text: str, secrets) -> str:
+    """text with every secret replaced by *** (see Redactor)."""
+    return Redactor(secrets).redact(text)
+
+
+_AUTHORITY_END = frozenset("/?#\\ \t\r\n\"'<>[]()`,;")
+
+
+def redact_urls(text: str) -> str:
+    """text with the userinfo of every URL (scheme://user:password@host) hidden: user:***@ or ***@.
+
+    Linear: each `://` is followed by one scan of its authority, which ends at the next '/'.
+    """
+    if "://" not in text or "@" not in text:
+        return text
+    pieces: list[str] = []
+    plain = 0
+    pos = text.find("://")
+    n = len(text)
+    while pos >= 0:
+        start = pos + 3
+        end = start
+        at = -1
+        while end < n and text[end] not in _AUTHORITY_END:
+            if text[end] == "@":
+                at = end
+            end += 1
+        if at > start or at == start:
+            userinfo = text[start:at]
+            user, colon, _ = userinfo.partition(":")
+            shown = f"{user}:{REDACTED}" if colon and user else REDACTED
+            if userinfo != shown:
+                pieces.append(text[plain:start])
+                pieces.append(shown)
+                plain = at
+        pos = text.find("://", max(end, start))
+    pieces.append(text[plain:])
+    return "".join(pieces)
+
+
+def url_password(url: str) -> str | None:
+    """The secret part of a URL's userinfo (the password, or a token given alone), if any."""
+    if "://" not in url:
+        return None
+    authority = url.split("://", 1)[1]
+    for i, c in enumerate(authority):
+        if c in _AUTHORITY_END:
+            authority = authority[:i]
+            break
+    userinfo, at, _ = authority.rpartition("@")
+    if not at or not userinfo:
+        return None
+    _, colon, password = userinfo.partition(":")
+    return password if colon else userinfo

@@ -33,9 +33,21 @@ def installed_kickstart(ctx: InstallContext) -> str | None:
     return _scrub(ctx, text)
 
 
+def original_kickstart(ctx: InstallContext) -> str | None:
+    """The input kickstart through the same writer, its secrets removed by their parsed options."""
+    if not ctx.plan.source_text:
+        return None
+    try:
+        from installer.kickstart.files import dump_original
+    except ImportError as exc:
+        ctx.warn(f"cannot write {ORIGINAL_KS}: the kickstart writer is unavailable ({exc})")
+        return None
+    return _scrub(ctx, dump_original(ctx.plan) or "")
+
+
 def _scrub(ctx: InstallContext, text: str) -> str:
-    redactor = installlog.RedactFilter(installlog.plan_secrets(ctx.plan))
-    cleaned = installlog.redact_kickstart(redactor.redact(text))
+    """A last guard: any secret the plan knows that is still in a saved kickstart is replaced by ***."""
+    cleaned = installlog.RedactFilter(installlog.plan_secrets(ctx.plan)).redact(text)
     if cleaned != text:
         ctx.warn("the saved kickstart had plaintext secrets; they were replaced by ***")
     return cleaned
@@ -45,13 +57,15 @@ def apply(ctx: InstallContext) -> None:
     text = installed_kickstart(ctx)
     if text is not None:
         ctx.write(INSTALLED_KS, text, 0o600)
-    if ctx.plan.source_text:
-        ctx.write(ORIGINAL_KS, installlog.redact_kickstart(ctx.plan.source_text), 0o600)
+    original = original_kickstart(ctx)
+    if original is not None:
+        ctx.write(ORIGINAL_KS, original, 0o600)
     extra = {
         "plan.json": json.dumps(to_jsonable(ctx.plan), indent=2, sort_keys=True) + "\n",
         "machine.json": ctx.machine.to_json(),
     }
     for handler in ctx.log.handlers:
         handler.flush()
-    dest = installlog.copy_to_target(ctx.log_dir, ctx.target, extra)
+    redactor = installlog.RedactFilter(installlog.plan_secrets(ctx.plan))
+    dest = installlog.copy_to_target(ctx.log_dir, ctx.target, extra, redact=redactor.redact)
     ctx.log.info("copied the install logs to %s", dest)

@@ -77,6 +77,8 @@ def run_script(ctx: InstallContext, script: Script, number: int, *, chroot: bool
     finally:
         if chroot:
             host_file.unlink(missing_ok=True)
+        elif host_file.is_file():  # kept with the logs: without the secrets it may have held to run
+            host_file.write_text(ctx.redact(host_file.read_text(errors="replace")))
     output = (proc.stdout or "") + (proc.stderr or "")
     if script.log:
         _append_log(ctx, script.log, chroot, output)
@@ -93,5 +95,8 @@ def run_script(ctx: InstallContext, script: Script, number: int, *, chroot: bool
 def _append_log(ctx: InstallContext, log: str, chroot: bool, output: str) -> None:
     path = resolve(ctx.target, log) if chroot else Path(log)  # a chrooted script's log stays in the target
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(output)
+    # 0600 and through the install log's filter: a script's output can echo a password.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(ctx.redact(output))

@@ -29,9 +29,12 @@ def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
     if scheme not in schemes:
         return f"has an unsupported scheme (use {', '.join(s + ':' for s in schemes)})"
     if scheme in ("http", "https", "ftp"):
-        parts = urlsplit(url)
         if not url.lower().startswith(scheme + "://"):
             return f"must start with {scheme}://"
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # "Invalid IPv6 URL" and the like: bad input, not an internal error
+            return f"is not a valid URL ({exc})"
         try:
             host, port = parts.hostname, parts.port
         except ValueError:
@@ -54,7 +57,10 @@ def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
     if scheme == "nfs":
         rest = url[4:]
         if rest.startswith("//"):
-            parts = urlsplit(url)
+            try:
+                parts = urlsplit(url)
+            except ValueError as exc:
+                return f"is not a valid URL ({exc})"
             return None if parts.hostname and parts.path.startswith("/") else "must be nfs://SERVER/PATH"
         server_path = rest.rsplit(":", 1) if ":/" in rest else None
         if not server_path or not server_path[0] or not server_path[1].startswith("/"):

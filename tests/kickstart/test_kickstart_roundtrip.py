@@ -15,9 +15,10 @@ from installer.kickstart.build import URL_SOURCE_NAME
 from installer.kickstart.write import PASSPHRASE_REMOVED
 from installer.model.plan import (
     AutoPart, BtrfsRequest, ClearPart, Encryption, LiveImage, LogVolRequest, NetworkDevice, PartitionRequest,
-    RaidRequest, Repository, Script, Secret, SshKey, User, VolGroupRequest,
+    RaidRequest, Repository, Script, Secret, SshKey, User, VolGroupRequest, secret_values,
 )
 from installer.model.product import load_product
+from installer.model.secrets import Redactor, redact_urls
 from installer.validate.system import ROOT_LOGIN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +28,12 @@ PASSPHRASE_OPTION = re.compile(r"^[^#\n][^\n]*--passphrase", re.M)  # on a comma
 
 
 def without_passphrases(plan):
-    """The plan as a dumped kickstart can hold it: LUKS passphrases are never written."""
+    """The plan as a dumped kickstart can hold it: LUKS passphrases are never written, and a script
+    holds none of the plan's secrets (nor a URL password)."""
+    hide = Redactor(secret_values(plan))
     plan = copy.deepcopy(plan)
+    for script in plan.scripts:
+        script.body = redact_urls(hide.redact(script.body))
     st_ = plan.storage
     for item in [st_.autopart, *st_.partitions, *st_.logvols, *st_.raids]:
         if item is not None and item.encryption is not None:
