@@ -17,6 +17,7 @@ from installer.storage import mounts
 from installer.storage.backend import Blivet, blivet_callbacks
 from installer.storage.boot import boot_loader_disks, spare_esps
 from installer.storage.fstab import render_crypttab, render_fstab
+from installer.storage.identity import check_identity, check_touched
 from installer.storage.plan import STEP, _describe_action, _error, _fstab_entries, _Layout, resolve_disks
 from installer.storage.results import MountedTarget
 from installer.storage.teardown import _deactivate, teardown
@@ -54,19 +55,32 @@ def _root_kernel_args(b: Any, uuid_of: Callable[[Any], str]) -> tuple[list[str],
     return seen, root.path
 
 
+def _probe_now(product: Product) -> Machine:
+    from installer.probe.udev import probe_machine
+
+    return probe_machine(live_label=product.live_label)
+
+
 def create_storage(plan: InstallPlan, machine: Machine, product: Product | None = None,
-                   target_root: str = "/mnt/sysroot", events: EventSink = discard) -> MountedTarget:
-    """Create the layout on the real disks (root): one Progress event per blivet action. Nothing is mounted."""
+                   target_root: str = "/mnt/sysroot", events: EventSink = discard,
+                   current: Machine | None = None) -> MountedTarget:
+    """Create the layout on the real disks (root): one Progress event per blivet action. Nothing is mounted.
+
+    `machine` is what the plan was made and confirmed for; `current` is this machine now (probed
+    here when not given): every chosen disk must still match by serial, WWN and size."""
     product = product or load_product(plan.product)
     chosen, diags = resolve_disks(plan, machine)
     if diags:
         raise PlanError(diags)
+    if current is None:
+        current = _probe_now(product)
+    check_identity(chosen, current)
     clock = time.monotonic()
     seconds: dict[str, float] = {}
     mounts.unmount_all(target_root)
     b = Blivet()
     b.exclusive_disks = [d.name for d in chosen]
-    b.ignored_disks = [d.name for d in machine.disks if d.is_live_medium]
+    b.ignored_disks = sorted({d.name for m in (machine, current) for d in m.disks if d.is_live_medium})
     b.reset()
     seconds["reset"] = time.monotonic() - clock
     disks = {}
@@ -79,6 +93,7 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
     layout = _Layout(b, plan, machine, product, disks, for_apply=True)
     layout.schedule()
     b.devicetree.actions.prune()
+    check_touched({disk.name for a in b.devicetree.actions.find() for disk in a.device.disks}, chosen, current)
     total = len(b.devicetree.actions.find())
     seconds["plan"] = time.monotonic() - clock
     done: list[str] = []
