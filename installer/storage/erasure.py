@@ -4,7 +4,8 @@ the checks at apply time. Duck-typed over blivet actions: no blivet import here.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from installer.model.machine import Disk, Machine
 from installer.storage.results import DiskErasure

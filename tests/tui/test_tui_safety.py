@@ -4,7 +4,15 @@ read it from the storage preview of the plan that runs, and start nothing when i
 from __future__ import annotations
 
 from installer.kickstart.files import dump_kickstart
-from tests.tui.driver import choose, focus_and_type, make_app, open_area, sync, wait_for_screen, wait_until
+from tests.tui.driver import (
+    choose,
+    focus_and_type,
+    make_app,
+    open_area,
+    sync,
+    wait_for_screen,
+    wait_until,
+)
 from tests.tui.test_tui_flow import set_root_and_admin
 
 DUALBOOT_SERIAL = "22453R800712"
