@@ -117,3 +117,14 @@ def test_actions_outside_the_selected_disks_are_refused():
         check_touched({"sda", "sdb"}, m.disks[:1], m)
     with pytest.raises(PlanError, match="the installation medium sdc"):
         check_touched({"sdc"}, m.disks[2:], m)
+
+
+def test_apply_probes_this_machine_when_not_told(monkeypatch):
+    from installer.storage import apply
+
+    planned, current = machine_with(size=2 * 1000**4)
+    probed = []
+    monkeypatch.setattr(apply, "_probe_now", lambda product: probed.append(product.name) or current)
+    with pytest.raises(PlanError, match="the plan saw 931.5 GiB"):
+        create_storage(autopart_plan("all"), planned)
+    assert probed
