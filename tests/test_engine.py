@@ -281,3 +281,36 @@ def test_install_free_space_needs_no_confirmation_but_only_a_dry_run_here(tmp_pa
                "--target", str(tmp_path / "t"), "--log-dir", str(tmp_path / "log"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ERASES" not in proc.stderr and "destroy" not in proc.stdout
+
+
+class _Terminal:
+    def __init__(self, answer: str):
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer
+
+
+def test_install_on_a_terminal_asks_for_erase(tmp_path):
+    import io
+
+    from installer.commands.install import confirm_erasure
+    from installer.kickstart.files import load_kickstart
+
+    ks = tmp_path / "ks.cfg"
+    ks.write_text(KS.replace("clearpart --all --initlabel", "clearpart --all --initlabel --drives=nvme0n1"))
+    plan = load_kickstart(str(ks)).plan
+    machine = Machine.load(PROFILES / "dualboot-windows-linux.json")
+    err = io.StringIO()
+    assert confirm_erasure(plan, machine, None, err=err, stdin=_Terminal("erase\n")) is None
+    assert "Type erase to erase them" in err.getvalue() and "serial 22453R800712" in err.getvalue()
+    err = io.StringIO()
+    assert confirm_erasure(plan, machine, None, err=err, stdin=_Terminal("yes\n")) == 1
+    assert "Nothing was changed" in err.getvalue()
+    free = load_kickstart(str(ks)).plan
+    free.storage.clearpart.mode = "none"
+    free.storage.clearpart.drives = []
+    assert confirm_erasure(free, machine, None, err=io.StringIO(), stdin=_Terminal("")) is None
