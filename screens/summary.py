@@ -71,7 +71,7 @@ class SummaryChecked(Message):
 class SummaryScreen(Screen):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("f10", "install", "Install")]
     CSS = """
-    SummaryScreen #erase { color: $error; text-style: bold; }
+    SummaryScreen #erase.destroys { color: $error; text-style: bold; }
     SummaryScreen #confirm-row { height: 1; }
     SummaryScreen #problems { height: auto; max-height: 4; padding: 0 1; }
     SummaryScreen #summary-buttons { margin-top: 0; padding: 0 1; }
@@ -141,6 +141,7 @@ class SummaryScreen(Screen):
             created.update(Text("\n".join(self.preview.actions) or "nothing"))
             erase.update(Text(erase_text(self.preview, self.app.machine)))
             self.destructive = self.preview.destroys
+            erase.set_class(self.destructive, "destroys")
             self.query_one("#confirm-row").display = self.destructive
         else:
             created.update(Text("(not planned: fix the problems below)"))
