@@ -11,16 +11,19 @@ from installer.model.machine import Disk, Machine
 from installer.storage.results import DiskErasure
 
 
-def destroys_existing(action: Any) -> bool:
+def destroys_existing(action: Any, machine_disk: Disk | None = None) -> bool:
     """A destroy action that loses something that exists: a device, or a recognised format.
 
     A blank disk's "destroy format signatures" (no partition table, nothing blkid recognises)
-    loses nothing: the new partition table replaces nothing."""
+    loses nothing: the new partition table replaces nothing. A disk the probe saw something on
+    (a filesystem or table blivet has no format for, e.g. ZFS) is not blank."""
     if not action.is_destroy:
         return False
     if action.is_device:
         return True
-    return action.format.type is not None
+    if action.format.type is not None:
+        return True
+    return machine_disk is not None and bool(machine_disk.fstype or machine_disk.ptable or machine_disk.partitions)
 
 
 def destroyed_key(action: Any) -> str:
@@ -35,10 +38,15 @@ def erasures(actions: list[Any], machine: Machine, disk_name: Callable[[Any], st
     """One entry per machine disk that loses something, in machine order."""
     by_disk: dict[str, list[str]] = {}
     for action in actions:
-        if not destroys_existing(action):
+        recorded = machine.disk(disk_name(action.device)) if action.device.type == "disk" else None
+        if not destroys_existing(action, recorded):
             continue
+        text = describe(action)
+        if recorded is not None and action.is_format and action.format.type is None:
+            what = recorded.fstype or (f"{recorded.ptable} partition table" if recorded.ptable else "data")
+            text = f"destroy {what} on {recorded.name} (no format the installer knows)"
         for disk in action.device.disks:
-            by_disk.setdefault(disk_name(disk), []).append(describe(action))
+            by_disk.setdefault(disk_name(disk), []).append(text)
     result = []
     for d in machine.disks:
         if d.name in by_disk:

@@ -180,7 +180,9 @@ class _Layout:
             if not label:
                 # a blank disk has nothing to lose; a whole-disk PV, md member, LUKS or filesystem is only
                 # ever cleared by clearpart --all (above)
-                if disk.format.type is None and not disk.children:
+                recorded = self.machine.disk(name)
+                unknown_data = recorded is not None and bool(recorded.fstype or recorded.ptable)
+                if disk.format.type is None and not disk.children and not unknown_data:
                     self._new_label(disk)
             elif not disk.format.supported:
                 if covered and (self.st.zerombr or cp.initlabel):
@@ -279,11 +281,12 @@ class _Layout:
             return
         by_device = {id(dev): name for name, dev in self.disks.items()}
         for action in self.b.devicetree.actions.find():
-            if not destroys_existing(action):
-                continue
             dev = action.device
             machine_disk = self.machine.disk(by_device[id(dev)]) if id(dev) in by_device else None
-            if action.is_format and machine_disk is not None and not machine_disk.partitions:
+            if not destroys_existing(action, machine_disk):
+                continue
+            if action.is_format and machine_disk is not None and not machine_disk.partitions \
+                    and not machine_disk.fstype:
                 continue  # zerombr or --initlabel on a disk without partitions: asked for by name
             raise _error(f"refusing to {_describe_action(action)}: the plan uses free space only "
                          "(clearpart --none) and must not destroy anything that exists; nothing was changed",

@@ -239,7 +239,9 @@ def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None
                             for d in boot_loader_disks(b.devices, layout.planned_boot)],
                 spare_esps=[_machine_path(machine, disks, p) for p in spare_esps(b.devices)],
                 erasures=erasures(actions, machine, lambda dev: names.get(id(dev), dev.name), _describe_action),
-                destroyed_keys=[destroyed_key(a) for a in actions if destroys_existing(a)],
+                destroyed_keys=[destroyed_key(a) for a in actions
+                                if destroys_existing(a, machine.disk(names[id(a.device)]) if id(a.device) in names
+                                                     else None)],
             )
     finally:
         shutil.rmtree(directory, ignore_errors=True)

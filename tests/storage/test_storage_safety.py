@@ -128,3 +128,22 @@ def test_apply_probes_this_machine_when_not_told(monkeypatch):
     with pytest.raises(PlanError, match="the plan saw 931.5 GiB"):
         create_storage(autopart_plan("all"), planned)
     assert probed
+
+
+def zfs_machine() -> Machine:
+    """A whole-disk filesystem blivet has no format for (ZFS), next to a blank disk."""
+    return Machine(disks=[Disk(name="vda", path="/dev/vda", size=40 * GiB, serial="ZFS-1", fstype="zfs_member",
+                               label="tank"),
+                          Disk(name="vdb", path="/dev/vdb", size=40 * GiB, serial="BLANK-1")])
+
+
+def test_free_space_leaves_a_disk_with_unknown_data_alone():
+    preview = preview_storage(autopart_plan("none"), zfs_machine())
+    assert preview.erasures == [] and preview.changed_disks == ["vdb"]
+
+
+def test_clearing_a_disk_with_unknown_data_is_an_erasure_naming_it():
+    preview = preview_storage(autopart_plan("all"), zfs_machine())
+    [erased] = preview.erasures
+    assert erased.disk == "vda" and "serial ZFS-1" in erased.identity and "zfs_member 'tank'" in erased.now
+    assert erased.destroyed == ["destroy zfs_member on vda (no format the installer knows)"]
