@@ -471,9 +471,9 @@ class _DiskCheck:
             return
         what = "; ".join(f"{d.name} ({_disk_identity(d)}: {_disk_contents(d)})" for d in holding)
         self.report.warning(f"clearpart --all without --drives erases every disk in use "
-                            f"({', '.join(d.name for d in targets)}), including {len(holding)} that hold another "
-                            f"operating system or data: {what}; name the disks to erase with --drives=, or "
-                            f"limit the disks in use with ignoredisk --only-use=", o, "clearpart")
+                            f"({', '.join(d.name for d in targets)}), and these hold an operating system or data "
+                            f"today: {what}; name the disks to erase with --drives=, or limit the disks in use "
+                            f"with ignoredisk --only-use=", o, "clearpart")
 
     def _first_layout_origin(self) -> Origin | None:
         st = self.st
