@@ -95,3 +95,21 @@ def confirmation_lines(erased: list[DiskErasure]) -> list[str]:
         lines.append(f"    now: {e.now}")
         lines.append(f"    erases: {'; '.join(e.destroyed)}")
     return lines
+
+
+def unconfirmed_losses(expected_disks: set[str], expected_keys: set[str], actions: list[Any], machine: Machine,
+                       disk_name: Callable[[Any], str]) -> list[str]:
+    """What the real actions destroy beyond what the preview (the list a person confirmed, or the
+    kickstart's clearing as planned on the probed machine) showed: disks that lose something the
+    preview said lose nothing, and existing partitions it did not list."""
+    problems = []
+    for action in actions:
+        recorded = machine.disk(disk_name(action.device)) if action.device.type == "disk" else None
+        if not destroys_existing(action, recorded):
+            continue
+        disks = sorted({disk_name(d) for d in action.device.disks} - expected_disks)
+        if disks:
+            problems.append(f"{', '.join(disks)}: {destroyed_key(action)} (the plan showed nothing erased there)")
+        elif action.is_device and action.device.type == "partition" and destroyed_key(action) not in expected_keys:
+            problems.append(f"{destroyed_key(action)} (not in the plan's list of what is erased)")
+    return problems

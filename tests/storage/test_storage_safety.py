@@ -147,3 +147,56 @@ def test_clearing_a_disk_with_unknown_data_is_an_erasure_naming_it():
     [erased] = preview.erasures
     assert erased.disk == "vda" and "serial ZFS-1" in erased.identity and "zfs_member 'tank'" in erased.now
     assert erased.destroyed == ["destroy zfs_member on vda (no format the installer knows)"]
+
+
+# ---------------------------------------------------------------- apply destroys no more than was shown
+
+def _action(kind: str, device, fmt_type=None):
+    from types import SimpleNamespace as NS
+
+    return NS(is_destroy=True, is_device=kind == "device", is_format=kind == "format", device=device,
+              format=NS(type=fmt_type))
+
+
+def _disk(name):
+    from types import SimpleNamespace as NS
+
+    d = NS(name=name, type="disk")
+    d.disks = [d]
+    return d
+
+
+def _part(name, disk):
+    from types import SimpleNamespace as NS
+
+    return NS(name=name, type="partition", disks=[disk])
+
+
+def test_apply_may_not_destroy_what_the_preview_did_not_show():
+    from installer.storage.erasure import unconfirmed_losses
+
+    machine = profile("dualboot-windows-linux")
+    shown = preview_storage(autopart_plan("linux"), machine)  # p5 and p6 go, Windows stays
+    nvme = _disk("nvme0n1")
+    same = [_action("format", _part("nvme0n1p5", nvme), "ext4"), _action("device", _part("nvme0n1p5", nvme)),
+            _action("device", _part("nvme0n1p6", nvme))]
+    args = ({e.disk for e in shown.erasures}, set(shown.destroyed_keys))
+    assert unconfirmed_losses(*args, same, machine, lambda d: d.name) == []
+    more = same + [_action("device", _part("nvme0n1p3", nvme))]
+    assert unconfirmed_losses(*args, more, machine, lambda d: d.name) == [
+        "device nvme0n1p3 (not in the plan's list of what is erased)"]
+
+
+def test_apply_may_not_erase_a_disk_that_was_blank_at_the_probe():
+    """%pre (or anything else) partitioned a disk the probe saw blank: the plan showed nothing erased there."""
+    from installer.storage.erasure import unconfirmed_losses
+
+    machine = profile("bios-2sata")
+    shown = preview_storage(autopart_plan("all", ), machine)
+    assert {e.disk for e in shown.erasures} == {"sda"}  # sdb was blank
+    sdb = _disk("sdb")
+    actions = [_action("device", _part("sdb1", sdb)), _action("format", sdb, "disklabel"),
+               _action("format", _disk("sdb"), None)]
+    problems = unconfirmed_losses({"sda"}, set(shown.destroyed_keys), actions, machine, lambda d: d.name)
+    assert problems == ["sdb: device sdb1 (the plan showed nothing erased there)",
+                        "sdb: format disklabel on sdb (the plan showed nothing erased there)"]
