@@ -49,9 +49,9 @@ def test_overlay_unit_starts_the_launcher():
     assert subprocess.run(["sh", "-n", str(launcher)]).returncode == 0
 
 
-import itertools  # noqa: E402
+import itertools
 
-import pytest  # noqa: E402
+import pytest
 
 BOOT_WORDS = ["inst.ks=file:/ks.cfg", "inst.cmdline", "inst.dryrun", "inst.text", "console=ttyS0,115200",
               "inst.noverifyssl", "autoinstall", "inst.unattended", "inst.yes"]
