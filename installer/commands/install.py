@@ -12,6 +12,10 @@ PROGRESS_EVERY = 2.0  # seconds between plain progress lines for one step
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = ("Without --yes (and without --dry-run) the disks the plan erases are listed (model, size, "
+                     "serial, contents) and, on a terminal, 'erase' must be typed. Exit codes: 0 done, 1 invalid "
+                     "kickstart, failed install or erasing not confirmed, 2 usage, 4 nothing changed because what "
+                     "the plan erases could not be determined.")
     parser.add_argument("--kickstart", "-k", required=True, metavar="FILE",
                         help="the kickstart: a path, or an inst.ks= location (hd:DEVICE:/path, http(s)://, file:)")
     parser.add_argument("--machine", metavar="PROFILE",
