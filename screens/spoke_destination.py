@@ -25,21 +25,9 @@ FILESYSTEMS = ("xfs", "ext4", "ext3", "ext2", "btrfs", "vfat", "efi", "swap", "b
 
 
 def disk_contents(disk: Disk) -> str:
-    if disk.is_live_medium:
-        return "live installation medium - cannot be selected"
-    if disk.fstype:
-        return f"whole-disk {disk.fstype}" + (f" '{disk.label}'" if disk.label else "")
-    if not disk.partitions:
-        return "empty" + (f" ({disk.ptable} partition table)" if disk.ptable else "")
-    parts = []
-    for p in disk.partitions[:4]:
-        what = p.fstype or "unformatted"
-        if p.label:
-            what += f" '{p.label}'"
-        parts.append(f"{what} {human_size(p.size)}")
-    more = f", +{len(disk.partitions) - 4} more" if len(disk.partitions) > 4 else ""
-    free = max(disk.size - disk.used_bytes, 0)
-    return f"{disk.ptable or '?'}: {', '.join(parts)}{more}; {human_size(free)} free"
+    from installer.storage.erasure import contents
+
+    return contents(disk)
 
 
 def disk_prompt(disk: Disk) -> Text:
@@ -258,7 +246,6 @@ class DestinationSpoke(Spoke):
         st.clearpart.set("mode", "all" if use_all else "none", TUI)
         st.clearpart.set("drives", disks if use_all else [], TUI)
         st.clearpart.set("initlabel", use_all, TUI)
-        st.set("confirmed_clear", False, TUI)
         if scheme == "custom":
             rows = self.custom_rows or default_rows(plan, self.machine, self.product)
             st.set("autopart", None, TUI)

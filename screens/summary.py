@@ -11,35 +11,30 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from installer.model.machine import human_size
-from installer.model.plan import TUI
 from screens.widgets import StatusLine, TitleBar
 
 CONFIRM_WORD = "erase"
 
 
 def disk_line(disk) -> str:
-    model = " ".join(x for x in (disk.vendor, disk.model) if x) or "disk"
-    return f"{disk.name}  {model}  {human_size(disk.size)}  serial {disk.serial or 'unknown'}"
+    from installer.storage.erasure import identity
+
+    return identity(disk)
 
 
-def erase_lines(plan, machine) -> list[str]:
-    """Each disk the plan wipes (clearpart all/linux/list), with what is on it now."""
-    from screens.spoke_destination import disk_contents
+def erase_text(preview, machine) -> str:
+    """The "Will be erased" section, from the storage preview of the plan that will run."""
+    from installer.storage.erasure import confirmation_lines
 
-    cp = plan.storage.clearpart
-    if cp.mode == "none":
-        return []
-    names = cp.drives or plan.storage.selected_disks or [d.name for d in machine.target_disks]
-    lines = []
-    for name in names:
-        d = machine.disk(name)
-        if d is None:
-            lines.append(f"{name} (not found on this machine)")
-            continue
-        what = {"all": "ALL DATA", "linux": "Linux partitions", "list": "listed partitions"}.get(cp.mode, cp.mode)
-        lines.append(f"{disk_line(d)}\n      erase {what}; now: {disk_contents(d)}")
-    return lines
+    if preview.erasures:
+        return "\n".join(confirmation_lines(preview.erasures))
+    erased = {e.disk for e in preview.erasures}
+    blank = [n for n in preview.changed_disks if n not in erased and (d := machine.disk(n)) is not None
+             and not d.partitions and not d.fstype]
+    text = "Nothing: the new system goes into free space."
+    for name in blank:
+        text += f"\n{name} is blank (no partition table, no data found): it gets a new partition table."
+    return text
 
 
 def configured_lines(plan) -> list[str]:
@@ -66,18 +61,17 @@ def configured_lines(plan) -> list[str]:
 
 
 class SummaryChecked(Message):
-    def __init__(self, errors: list[str], warnings: list[str], actions: list[str] | None, destroys: bool):
+    def __init__(self, errors: list[str], warnings: list[str], preview):
         super().__init__()
         self.errors = errors
         self.warnings = warnings
-        self.actions = actions
-        self.destroys = destroys
+        self.preview = preview  # None: not planned, so nothing may start
 
 
 class SummaryScreen(Screen):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("f10", "install", "Install")]
     CSS = """
-    SummaryScreen #erase { color: $error; text-style: bold; }
+    SummaryScreen #erase.destroys { color: $error; text-style: bold; }
     SummaryScreen #confirm-row { height: 1; }
     SummaryScreen #problems { height: auto; max-height: 4; padding: 0 1; }
     SummaryScreen #summary-buttons { margin-top: 0; padding: 0 1; }
@@ -89,7 +83,7 @@ class SummaryScreen(Screen):
         yield TitleBar("Summary: review before installing")
         with VerticalScroll(classes="body", id="body"):
             yield Label("Will be erased", classes="heading first", markup=False)
-            yield Static(id="erase", markup=False)
+            yield Static("Planning the disk layout...", id="erase", markup=False)
             yield Label("Will be created", classes="heading", markup=False)
             yield Static("Planning the disk layout...", id="created", markup=False)
             yield Label("Will be configured", classes="heading", markup=False)
@@ -108,51 +102,50 @@ class SummaryScreen(Screen):
     def on_mount(self) -> None:
         self.checked = False
         self.errors: list[str] = []
-        self.destructive = bool(erase_lines(self.app.plan, self.app.machine))
-        self.refresh_erase()
-        self.query_one("#confirm-row").display = self.destructive
+        self.preview = None
+        # what is erased is known only from the storage preview: until then nothing may start
+        self.destructive = False
+        self.query_one("#confirm-row").display = False
         self.query_one("#back").focus()
         self.check()
-
-    def refresh_erase(self) -> None:
-        lines = erase_lines(self.app.plan, self.app.machine)
-        text = "\n".join(lines) if lines else "Nothing: the new system goes into free space."
-        self.query_one("#erase", Static).update(Text(text))
 
     @work(thread=True, exclusive=True, group="summary")
     def check(self) -> None:
         from screens import backend
 
         app = self.app
-        errors, warnings, actions, destroys = [], [], None, False
+        errors, warnings, preview = [], [], None
         try:
             for d in backend.validate(app.plan, app.machine, app.product):
                 (errors if d.is_error else warnings).append(str(d))
         except ImportError as exc:
-            warnings.append(f"validation unavailable: {exc}")
+            errors.append(f"validation unavailable: {exc}")
         if not errors:
             try:
                 preview = backend.preview_storage(app.plan, app.machine, app.product)
-                actions = list(preview.actions)
-                destroys = any(a.lower().startswith("destroy") for a in actions)
-            except ImportError as exc:
-                warnings.append(f"storage planner unavailable: {exc}")
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - unplanned means not startable (fail closed)
                 diags = getattr(exc, "diagnostics", None)
-                errors.extend(str(d) for d in diags) if diags else errors.append(f"{type(exc).__name__}: {exc}")
-        self.post_message(SummaryChecked(errors, warnings, actions, destroys))
+                errors.extend(str(d) for d in diags) if diags else errors.append(
+                    f"cannot tell what the installation would erase: {type(exc).__name__}: {exc}")
+        self.post_message(SummaryChecked(errors, warnings, preview))
 
     def on_summary_checked(self, message: SummaryChecked) -> None:
         self.checked = True
         self.errors = message.errors
+        self.preview = message.preview
+        if self.preview is None and not self.errors:
+            self.errors = ["the disk layout was not planned: nothing can start"]
         created = self.query_one("#created", Static)
-        if message.actions is not None:
-            created.update(Text("\n".join(message.actions) or "nothing"))
-        elif message.errors:
+        erase = self.query_one("#erase", Static)
+        if self.preview is not None:
+            created.update(Text("\n".join(self.preview.actions) or "nothing"))
+            erase.update(Text(erase_text(self.preview, self.app.machine)))
+            self.destructive = self.preview.destroys
+            erase.set_class(self.destructive, "destroys")
+            self.query_one("#confirm-row").display = self.destructive
+        else:
             created.update(Text("(not planned: fix the problems below)"))
-        if message.destroys and not self.destructive:
-            self.destructive = True
-            self.query_one("#confirm-row").display = True
+            erase.update(Text("(unknown: the disk layout could not be planned)"))
         problems = [f"error: {e}" for e in message.errors] + [f"warning: {w}" for w in message.warnings]
         self.query_one("#problems", Static).update(Text("\n".join(problems), style="bold red" if message.errors else "yellow"))
         self.sync_button()
@@ -169,7 +162,8 @@ class SummaryScreen(Screen):
         return not self.destructive or self.query_one("#confirm", Input).value.strip().lower() == CONFIRM_WORD
 
     def sync_button(self) -> None:
-        self.query_one("#install", Button).disabled = not (self.checked and not self.errors and self.confirmed())
+        ready = self.checked and self.preview is not None and not self.errors and self.confirmed()
+        self.query_one("#install", Button).disabled = not ready
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.sync_button()
@@ -196,5 +190,4 @@ class SummaryScreen(Screen):
         if self.query_one("#install", Button).disabled:
             self.app.bell()
             return
-        self.app.plan.storage.set("confirmed_clear", True, TUI)
         self.app.begin_install()

@@ -41,7 +41,7 @@ ALLOWED = {
     "validate": {"model"},
     "kickstart": {"model", "validate"},
     "probe": {"model"},
-    "storage": {"model"},
+    "storage": {"model", "probe"},  # apply re-probes to re-identify the chosen disks before writing
     "payload": {"model", "fetch"},
     "live": {"model", "fetch"},
     "fetch": set(),

@@ -243,3 +243,74 @@ def test_install_reports_kickstart_errors_with_file_and_line(tmp_path):
     proc = cli("--kickstart", str(ks), "--machine", str(PROFILES / "vm-ci-guest.json"), "--dry-run")
     assert proc.returncode == 1
     assert f"{ks}:2" in proc.stderr
+
+
+def test_install_names_the_disk_it_erases(tmp_path):
+    ks = tmp_path / "ks.cfg"
+    ks.write_text(KS.replace("clearpart --all --initlabel", "clearpart --all --initlabel --drives=nvme0n1"))
+    proc = cli("--kickstart", str(ks), "--machine", str(PROFILES / "dualboot-windows-linux.json"),
+               "--target", str(tmp_path / "t"), "--log-dir", str(tmp_path / "log"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    err = proc.stderr
+    assert "nvme0n1" in err and "serial 22453R800712" in err and "931.5 GiB" in err
+    assert "now: gpt: vfat" in err and "destroy partition nvme0n1p3" in err
+    assert "Nothing was changed" in err and not (tmp_path / "log").exists()
+
+
+def test_install_stops_when_it_cannot_tell_what_it_erases(tmp_path):
+    """Overlapping partitions: the preview cannot recreate them, so nobody can say what goes."""
+    machine = json.loads((PROFILES / "dualboot-windows-linux.json").read_text())
+    parts = machine["disks"][0]["partitions"]
+    parts[1]["start"] = parts[0]["start"] + 4096
+    profile = tmp_path / "overlap.json"
+    profile.write_text(json.dumps(machine))
+    ks = tmp_path / "ks.cfg"
+    ks.write_text(KS)
+    proc = cli("--kickstart", str(ks), "--machine", str(profile), "--target", str(tmp_path / "t"),
+               "--log-dir", str(tmp_path / "log"))
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "cannot tell what this install would erase" in proc.stderr and "nothing was changed" in proc.stderr
+    assert "could not list" not in proc.stderr
+    assert not (tmp_path / "log").exists() and not (tmp_path / "t").exists()
+
+
+def test_install_free_space_needs_no_confirmation_but_only_a_dry_run_here(tmp_path):
+    ks = tmp_path / "ks.cfg"
+    ks.write_text(KS.replace("zerombr\nclearpart --all --initlabel\n", "ignoredisk --only-use=nvme0n1\n"))
+    proc = cli("--kickstart", str(ks), "--machine", str(PROFILES / "dualboot-windows-linux.json"), "--dry-run",
+               "--target", str(tmp_path / "t"), "--log-dir", str(tmp_path / "log"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ERASES" not in proc.stderr and "destroy" not in proc.stdout
+
+
+class _Terminal:
+    def __init__(self, answer: str):
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer
+
+
+def test_install_on_a_terminal_asks_for_erase(tmp_path):
+    import io
+
+    from installer.commands.install import confirm_erasure
+    from installer.kickstart.files import load_kickstart
+
+    ks = tmp_path / "ks.cfg"
+    ks.write_text(KS.replace("clearpart --all --initlabel", "clearpart --all --initlabel --drives=nvme0n1"))
+    plan = load_kickstart(str(ks)).plan
+    machine = Machine.load(PROFILES / "dualboot-windows-linux.json")
+    err = io.StringIO()
+    assert confirm_erasure(plan, machine, None, err=err, stdin=_Terminal("erase\n")) is None
+    assert "Type erase to erase them" in err.getvalue() and "serial 22453R800712" in err.getvalue()
+    err = io.StringIO()
+    assert confirm_erasure(plan, machine, None, err=err, stdin=_Terminal("yes\n")) == 1
+    assert "Nothing was changed" in err.getvalue()
+    free = load_kickstart(str(ks)).plan
+    free.storage.clearpart.mode = "none"
+    free.storage.clearpart.drives = []
+    assert confirm_erasure(free, machine, None, err=io.StringIO(), stdin=_Terminal("")) is None

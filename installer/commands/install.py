@@ -12,6 +12,10 @@ PROGRESS_EVERY = 2.0  # seconds between plain progress lines for one step
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = ("Without --yes (and without --dry-run) the disks the plan erases are listed (model, size, "
+                     "serial, contents) and, on a terminal, 'erase' must be typed. Exit codes: 0 done, 1 invalid "
+                     "kickstart, failed install or erasing not confirmed, 2 usage, 4 nothing changed because what "
+                     "the plan erases could not be determined.")
     parser.add_argument("--kickstart", "-k", required=True, metavar="FILE",
                         help="the kickstart: a path, or an inst.ks= location (hd:DEVICE:/path, http(s)://, file:)")
     parser.add_argument("--machine", metavar="PROFILE",
@@ -107,12 +111,46 @@ class ConsoleRenderer:
         return None
 
 
-def erased_by(plan, machine, product) -> list[str]:
-    """What the plan destroys on this machine (blivet's destroy actions), for the confirmation."""
+EXIT_CANNOT_TELL = 4  # nothing changed: what the plan would erase could not be determined
+CONFIRM_WORD = "erase"
+
+
+def erasures_of(plan, machine, product):
+    """What the plan destroys on this machine, per disk, from the storage layer's own action list."""
     from installer.storage.preview import preview_storage
 
-    preview = preview_storage(plan, machine, product)
-    return [a for a in preview.actions if a.startswith("destroy")]
+    return preview_storage(plan, machine, product).erasures
+
+
+def confirm_erasure(plan, machine, product, err=sys.stderr, stdin=None) -> int | None:
+    """None when the install may go on; else the exit code. Fails closed: no list, no install."""
+    from installer.model.diagnostics import PlanError
+    from installer.storage.erasure import confirmation_lines
+
+    try:
+        erased = erasures_of(plan, machine, product)
+    except PlanError as exc:
+        for d in exc.diagnostics:
+            print(str(d), file=err)
+        print("azl-install install: the disk layout cannot be planned; nothing was changed", file=err)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the install must not go on unconfirmed
+        print(f"azl-install install: cannot tell what this install would erase "
+              f"({type(exc).__name__}: {exc}); nothing was changed", file=err)
+        return EXIT_CANNOT_TELL
+    if not erased:
+        return None
+    print("This install ERASES data on these disks:", file=err)
+    for line in confirmation_lines(erased):
+        print(f"  {line}", file=err)
+    stdin = sys.stdin if stdin is None else stdin
+    if stdin.isatty():
+        print(f"Type {CONFIRM_WORD} to erase them and install, anything else to stop: ", end="", file=err, flush=True)
+        answer = stdin.readline().strip().lower()
+        if answer == CONFIRM_WORD:
+            return None
+    print("Nothing was changed. Run again with --yes to erase it, or --dry-run to see every step.", file=err)
+    return 1
 
 
 def run(args: argparse.Namespace) -> int:
@@ -163,18 +201,9 @@ def run(args: argparse.Namespace) -> int:
 
         machine = probe_machine(live_label=product.live_label)
     if not args.dry_run and not args.yes:
-        try:
-            erased = erased_by(plan, machine, product)
-        except Exception as exc:  # the engine's validation reports plan problems properly
-            erased = []
-            print(f"azl-install install: could not list what the plan erases: {exc}", file=err)
-        if erased:
-            print("This install ERASES data:", file=err)
-            for line in erased:
-                print(f"  {line}", file=err)
-            print("Nothing was changed. Run again with --yes to erase it, or --dry-run to see every step.",
-                  file=err)
-            return 1
+        stop = confirm_erasure(plan, machine, product, err=err)
+        if stop is not None:
+            return stop
     renderer = ConsoleRenderer(json_lines=args.json_events)
     if marks:
         renderer = PhaseMarks(renderer)

@@ -264,10 +264,6 @@ class _Writer:
         if st.zerombr:
             self.line("zerombr")
         cp = st.clearpart
-        if st.confirmed_clear and cp.mode == "none":
-            # Cleared after confirmation in the installer: say so, so that a replay clears the same disks.
-            cp = ClearPart(mode="all", drives=list(st.selected_disks), initlabel=True, disklabel=cp.disklabel)
-            self.comment("the installer's user confirmed erasing these disks")
         if cp != ClearPart():
             mode = _opt("--list", ",".join(cp.partitions)) if cp.mode == "list" else f"--{cp.mode}"
             self.line("clearpart", mode, _opt("--drives", ",".join(cp.drives)) if cp.drives else "",

@@ -1,12 +1,22 @@
-"""What the live medium starts on its console: the azl-install command line for the boot options."""
+"""What the live medium starts on its console: the azl-install command line for the boot options.
+
+The safety rule: an installation erases disks only after a person confirmed it (the TUI's typed
+`erase`, the countdown that names every disk it erases, `install`'s prompt), except on one path:
+`inst.cmdline` together with a kickstart. That boot option is the admin's statement that nobody
+is at the console (as Subiquity's `autoinstall` keyword is), so only it passes `--yes`."""
 
 from __future__ import annotations
+
+
+def confirms_without_a_person(opts, ks_path: str | None) -> bool:
+    """True only for inst.cmdline with a fetched kickstart: the one unattended path."""
+    return ks_path is not None and bool(opts.cmdline)
 
 
 def decide(opts, ks_path: str | None) -> list[str]:
     """The azl-install command line for these boot options (ks_path: the fetched kickstart)."""
     argv = ["azl-install"]
-    if ks_path is not None and opts.cmdline:
+    if confirms_without_a_person(opts, ks_path):
         argv += ["install", "--kickstart", ks_path, "--yes"]
         if opts.dry_run:
             argv.append("--dry-run")

@@ -206,7 +206,6 @@ class StorageConfig(Tracked):
     logvols: list[LogVolRequest] = field(default_factory=list)
     raids: list[RaidRequest] = field(default_factory=list)
     btrfs: list[BtrfsRequest] = field(default_factory=list)
-    confirmed_clear: bool = False  # TUI: the user confirmed erasing selected disks
 
     @property
     def custom(self) -> bool:

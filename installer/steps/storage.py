@@ -21,9 +21,12 @@ def describe(ctx: InstallContext) -> list[str]:
 
 def apply(ctx: InstallContext) -> None:
     from installer.storage.apply import create_storage
+    from installer.storage.preview import preview_storage
 
     try:
-        target = create_storage(ctx.plan, ctx.machine, ctx.product, str(ctx.target), ctx.events)
+        # what was shown as erased (TUI summary, countdown, install's list): apply may not destroy more
+        expected = preview_storage(ctx.plan, ctx.machine, ctx.product)
+        target = create_storage(ctx.plan, ctx.machine, ctx.product, str(ctx.target), ctx.events, expected=expected)
     except PlanError as exc:
         raise StepError(str(exc)) from None
     ctx.storage = target

@@ -8,7 +8,7 @@ import subprocess
 import time
 from typing import Any, Callable
 
-from installer.model.diagnostics import PlanError
+from installer.model.diagnostics import Diagnostic, PlanError
 from installer.model.events import EventSink, Log, Progress, discard
 from installer.model.machine import Machine
 from installer.model.plan import InstallPlan
@@ -17,8 +17,10 @@ from installer.storage import mounts
 from installer.storage.backend import Blivet, blivet_callbacks
 from installer.storage.boot import boot_loader_disks, spare_esps
 from installer.storage.fstab import render_crypttab, render_fstab
+from installer.storage.erasure import unconfirmed_losses
+from installer.storage.identity import check_identity, check_touched
 from installer.storage.plan import STEP, _describe_action, _error, _fstab_entries, _Layout, resolve_disks
-from installer.storage.results import MountedTarget
+from installer.storage.results import MountedTarget, StoragePreview
 from installer.storage.teardown import _deactivate, teardown
 
 _FS_FOR_MOUNT = {"efi": "vfat"}
@@ -54,19 +56,34 @@ def _root_kernel_args(b: Any, uuid_of: Callable[[Any], str]) -> tuple[list[str],
     return seen, root.path
 
 
+def _probe_now(product: Product) -> Machine:
+    from installer.probe.udev import probe_machine
+
+    return probe_machine(live_label=product.live_label)
+
+
 def create_storage(plan: InstallPlan, machine: Machine, product: Product | None = None,
-                   target_root: str = "/mnt/sysroot", events: EventSink = discard) -> MountedTarget:
-    """Create the layout on the real disks (root): one Progress event per blivet action. Nothing is mounted."""
+                   target_root: str = "/mnt/sysroot", events: EventSink = discard,
+                   current: Machine | None = None, expected: StoragePreview | None = None) -> MountedTarget:
+    """Create the layout on the real disks (root): one Progress event per blivet action. Nothing is mounted.
+
+    `machine` is what the plan was made and confirmed for; `current` is this machine now (probed
+    here when not given): every chosen disk must still match by serial, WWN and size. `expected`
+    is the preview of this plan on `machine` (what was shown as erased): the real actions may not
+    destroy more (a partition %pre made, a disk that was blank at the probe)."""
     product = product or load_product(plan.product)
     chosen, diags = resolve_disks(plan, machine)
     if diags:
         raise PlanError(diags)
+    if current is None:
+        current = _probe_now(product)
+    check_identity(chosen, current)
     clock = time.monotonic()
     seconds: dict[str, float] = {}
     mounts.unmount_all(target_root)
     b = Blivet()
     b.exclusive_disks = [d.name for d in chosen]
-    b.ignored_disks = [d.name for d in machine.disks if d.is_live_medium]
+    b.ignored_disks = sorted({d.name for m in (machine, current) for d in m.disks if d.is_live_medium})
     b.reset()
     seconds["reset"] = time.monotonic() - clock
     disks = {}
@@ -79,6 +96,14 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
     layout = _Layout(b, plan, machine, product, disks, for_apply=True)
     layout.schedule()
     b.devicetree.actions.prune()
+    check_touched({disk.name for a in b.devicetree.actions.find() for disk in a.device.disks}, chosen, current)
+    if expected is not None:
+        problems = unconfirmed_losses({e.disk for e in expected.erasures}, set(expected.destroyed_keys),
+                                      list(b.devicetree.actions.find()), machine, lambda dev: dev.name)
+        if problems:
+            raise PlanError([Diagnostic("the disks hold more than the plan showed as erased (changed since the "
+                                        "probe?); nothing was changed: " + "; ".join(problems), None,
+                                        field="disks")])
     total = len(b.devicetree.actions.find())
     seconds["plan"] = time.monotonic() - clock
     done: list[str] = []

@@ -13,6 +13,7 @@ from installer.storage.backend import (LUKS2PBKDFArgs, LUKSDevice, PartitionDevi
                                        do_partitioning, get_format, grow_lvm)
 from installer.storage.boot import (boot_device, boot_mirror_members, boot_mirrors, has_platform_partition,
                                     is_platform_request, mirror_disks, platform_format, spare_esps)
+from installer.storage.erasure import destroys_existing
 from installer.storage.fstab import CrypttabEntry, FstabEntry, fstab_entry
 from installer.storage.layout import (LayoutRequest, autopart_requests, boot_request, minimum_mib, platform_requests,
                                       recommended_swap_mib)
@@ -154,7 +155,7 @@ class _Layout:
     def clear(self) -> None:
         cp = self.st.clearpart
         origin = cp.origin_of("mode") or self.st.origin_of("clearpart")
-        mode = "all" if self.st.confirmed_clear else cp.mode
+        mode = cp.mode
         drives = {self.machine.disk(s).name for s in cp.drives if self.machine.disk(s)} if cp.drives else set(self.disks)
         wanted_parts = {p[5:] if p.startswith("/dev/") else p for p in cp.partitions}
         for name, disk in self.disks.items():
@@ -182,7 +183,9 @@ class _Layout:
             if not label:
                 # a blank disk has nothing to lose; a whole-disk PV, md member, LUKS or filesystem is only
                 # ever cleared by clearpart --all (above)
-                if disk.format.type is None and not disk.children:
+                recorded = self.machine.disk(name)
+                unknown_data = recorded is not None and bool(recorded.fstype or recorded.ptable)
+                if disk.format.type is None and not disk.children and not unknown_data:
                     self._new_label(disk)
             elif not disk.format.supported:
                 if covered and (self.st.zerombr or cp.initlabel):
@@ -272,6 +275,25 @@ class _Layout:
             self._custom()
         self._check_root()
         self._check_boot_mirror()
+        self._check_free_space_only()
+
+    def _check_free_space_only(self) -> None:
+        """The safety invariant of "use free space only" (clearpart --none, the default): nothing
+        that exists is destroyed, except the leftover signatures of a disk with no partitions."""
+        if self.st.clearpart.mode != "none":
+            return
+        by_device = {id(dev): name for name, dev in self.disks.items()}
+        for action in self.b.devicetree.actions.find():
+            dev = action.device
+            machine_disk = self.machine.disk(by_device[id(dev)]) if id(dev) in by_device else None
+            if not destroys_existing(action, machine_disk):
+                continue
+            if action.is_format and machine_disk is not None and not machine_disk.partitions \
+                    and not machine_disk.fstype:
+                continue  # zerombr or --initlabel on a disk without partitions: asked for by name
+            raise _error(f"refusing to {_describe_action(action)}: the plan uses free space only "
+                         "(clearpart --none) and must not destroy anything that exists; nothing was changed",
+                         self.st.clearpart.origin_of("mode") or self.st.origin_of("clearpart"))
 
     def _check_space(self, needed_mib: int, origin: Origin | None) -> None:
         usable = self.usable_disks()
@@ -698,6 +720,8 @@ def _describe_action(action: Any) -> str:
              "btrfs subvolume": "btrfs subvolume", "disk": "disk"}
     if action.is_format:
         fmt = action.format
+        if action.is_destroy and fmt.type is None and dev.type == "disk":
+            return f"wipe leftover signatures on blank disk {dev.name} (no partition table or data found)"
         name = fmt.type or "signatures"
         if fmt.type == "disklabel":
             name = f"{fmt.label_type} partition table"

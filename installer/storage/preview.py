@@ -18,6 +18,7 @@ from installer.model.product import Product, load_product
 from installer.storage.backend import (Blivet, DiskFile, PartitionDevice, get_format, host_tools_not_required,
                                        image_files_not_udev)
 from installer.storage.boot import boot_loader_disks, spare_esps
+from installer.storage.erasure import destroyed_key, destroys_existing, erasures
 from installer.storage.fstab import render_crypttab, render_fstab
 from installer.storage.plan import _BLKID_TO_BLIVET, _ESP_GUID, _describe_action, _fstab_entries, _Layout, resolve_disks
 from installer.storage.results import StoragePreview
@@ -226,6 +227,7 @@ def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None
             b.devicetree.actions.sort()
             actions = list(b.devicetree.actions.find())
             fstab, crypttab = _fstab_entries(b, lambda dev: f"<{_describe_new(dev)}>")
+            names = {id(dev): name for name, dev in disks.items()}
             return StoragePreview(
                 actions=[_describe_action(a) for a in actions],
                 tree=_tree(b, disks, directory),
@@ -236,6 +238,10 @@ def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None
                 boot_disks=[_machine_path(machine, disks, d)
                             for d in boot_loader_disks(b.devices, layout.planned_boot)],
                 spare_esps=[_machine_path(machine, disks, p) for p in spare_esps(b.devices)],
+                erasures=erasures(actions, machine, lambda dev: names.get(id(dev), dev.name), _describe_action),
+                destroyed_keys=[destroyed_key(a) for a in actions
+                                if destroys_existing(a, machine.disk(names[id(a.device)]) if id(a.device) in names
+                                                     else None)],
             )
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -8,6 +8,19 @@ from typing import Any
 
 
 @dataclass
+class DiskErasure:
+    """A disk the plan takes something existing from, as a person must confirm it."""
+
+    disk: str  # machine name
+    identity: str  # name, model, size, serial
+    now: str  # what is on it before the install
+    destroyed: list[str]  # the storage layer's destroy actions on it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"disk": self.disk, "identity": self.identity, "now": self.now, "destroyed": list(self.destroyed)}
+
+
+@dataclass
 class StoragePreview:
     """What apply would do, computed by blivet on sparse files: nothing real was touched."""
 
@@ -19,6 +32,12 @@ class StoragePreview:
     seconds: float = 0.0
     boot_disks: list[str] = field(default_factory=list)  # /dev/... of the disks that get GRUB
     spare_esps: list[str] = field(default_factory=list)  # /dev/... of the ESPs the bootloader copies /boot/efi to
+    erasures: list[DiskErasure] = field(default_factory=list)  # what the actions destroy, per disk
+    destroyed_keys: list[str] = field(default_factory=list)  # the same, as apply re-checks it
+
+    @property
+    def destroys(self) -> bool:
+        return bool(self.erasures)
 
     def tree_text(self) -> str:
         lines: list[str] = []
@@ -34,7 +53,8 @@ class StoragePreview:
 
     def to_dict(self) -> dict[str, Any]:
         return {"actions": list(self.actions), "tree": self.tree, "fstab": self.fstab,
-                "crypttab": self.crypttab, "changed_disks": list(self.changed_disks)}
+                "crypttab": self.crypttab, "changed_disks": list(self.changed_disks),
+                "erasures": [e.to_dict() for e in self.erasures]}
 
 
 @dataclass

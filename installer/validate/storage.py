@@ -459,6 +459,7 @@ class _DiskCheck:
             rep.error(f"no disk to install to: {why}", blame or self._first_layout_origin())
             return
 
+        self._warn_wipes_other_systems(targets, cp_o)
         for p in st.partitions:
             if p.ondisk:
                 d = self.resolve(p.ondisk, p.origin, "--ondisk")
@@ -480,6 +481,21 @@ class _DiskCheck:
             self._check_autopart_size()
         elif st.custom:
             self._check_custom_size()
+
+    def _warn_wipes_other_systems(self, targets: list[Disk], o: Origin | None) -> None:
+        """clearpart --all without --drives keeps Anaconda's meaning (every disk in use), but on a
+        machine with several disks say which of them hold an operating system or data today."""
+        cp = self.st.clearpart
+        if cp.mode != "all" or cp.drives or len(targets) < 2:
+            return
+        holding = [d for d in targets if d.fstype or any(p.fstype for p in d.partitions)]
+        if not holding:
+            return
+        what = "; ".join(f"{d.name} ({_disk_identity(d)}: {_disk_contents(d)})" for d in holding)
+        self.report.warning(f"clearpart --all without --drives erases every disk in use "
+                            f"({', '.join(d.name for d in targets)}), and these hold an operating system or data "
+                            f"today: {what}; name the disks to erase with --drives=, or limit the disks in use "
+                            f"with ignoredisk --only-use=", o, "clearpart")
 
     def _first_layout_origin(self) -> Origin | None:
         st = self.st
@@ -642,3 +658,15 @@ class _DiskCheck:
                         culprit = next((lv for lv in lvs), vg)
                         rep.error(self._describe_space(self.targets, parts_total + extra), culprit.origin)
                         total_reported = True
+
+
+def _disk_identity(d: Disk) -> str:
+    model = " ".join(x for x in (d.vendor, d.model) if x) or "disk"
+    return f"{model}, {gib(d.size)}, serial {d.serial or '?'}"
+
+
+def _disk_contents(d: Disk) -> str:
+    if d.fstype:
+        return f"whole-disk {d.fstype}"
+    kinds = [p.fstype + (f" '{p.label}'" if p.label else "") for p in d.partitions if p.fstype]
+    return f"{len(d.partitions)} partitions: {', '.join(kinds)}"

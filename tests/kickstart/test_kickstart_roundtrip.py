@@ -448,14 +448,14 @@ def test_quoting_survives_shell_metacharacters():
     assert again.bootloader.append == plan.bootloader.append
 
 
-def test_confirmed_clearing_in_the_installer_is_written_as_clearpart():
+def test_free_space_only_is_never_written_as_clearing():
+    """The TUI's "use free space only": no clearpart line, so a replay keeps every partition."""
     plan = new_plan(PRODUCT)
     plan.storage.selected_disks = ["sda", "sdb"]
-    plan.storage.confirmed_clear = True
     plan.storage.autopart = AutoPart()
     text, again = roundtrip(plan)
-    cp = again.storage.clearpart
-    assert (cp.mode, cp.drives, cp.initlabel) == ("all", ["sda", "sdb"], True)
+    assert "clearpart" not in text and "zerombr" not in text
+    assert again.storage.clearpart.mode == "none"
     assert again.storage.selected_disks == ["sda", "sdb"]
 
 

@@ -47,3 +47,24 @@ def test_overlay_unit_starts_the_launcher():
     wants = ROOT / "iso-overlay/etc/systemd/system/multi-user.target.wants/azl-install.service"
     assert wants.is_symlink() and wants.resolve() == (ROOT / "iso-overlay/etc/systemd/system/azl-install.service").resolve()
     assert subprocess.run(["sh", "-n", str(launcher)]).returncode == 0
+
+
+import itertools
+
+import pytest
+
+BOOT_WORDS = ["inst.ks=file:/ks.cfg", "inst.cmdline", "inst.dryrun", "inst.text", "console=ttyS0,115200",
+              "inst.noverifyssl", "autoinstall", "inst.unattended", "inst.yes"]
+
+
+@pytest.mark.parametrize("words", [c for n in range(len(BOOT_WORDS) + 1)
+                                   for c in itertools.combinations(BOOT_WORDS, n) if n <= 3])
+@pytest.mark.parametrize("fetched", [True, False])
+def test_only_inst_cmdline_with_a_kickstart_skips_the_confirmation(words, fetched):
+    """The one unattended path without a person: inst.cmdline and a kickstart. Every other boot
+    line reaches a person (TUI summary or countdown naming the disks) before anything is erased."""
+    opts = parse_cmdline(" ".join(words))
+    argv = decide(opts, "/run/install/ks.cfg" if fetched else None)
+    unattended = fetched and "inst.cmdline" in words
+    assert ("--yes" in argv) == unattended
+    assert argv[1] == ("install" if unattended else "tui")

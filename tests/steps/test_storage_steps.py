@@ -28,7 +28,7 @@ def context(tmp_path, dry_run=True):
 def test_dry_run_describes_blivet_actions_mounts_and_fstab(tmp_path):
     ctx = context(tmp_path)
     actions = storage_step.describe(ctx)
-    assert actions[:3] == ["destroy format signatures on vda", "create format gpt partition table on vda",
+    assert actions[:3] == ["wipe leftover signatures on blank disk vda (no partition table or data found)", "create format gpt partition table on vda",
                            "create partition vda1 (600 MiB)"]
     mounts = mount_step.describe(ctx)
     root = str(tmp_path / "sysroot")

@@ -39,7 +39,7 @@ SAMPLES = {
         "UUID=<new:azl-log> /var/log xfs nodev,nosuid,noexec 0 0",
         "UUID=<new:azl-swap> none swap defaults 0 0"], ["luks-<new:nvme0n1p3> UUID=<new:nvme0n1p3> none"]),
     "lab-reinstall": ("bios-2sata", [
-        "destroy format signatures on sdb", "destroy format lvmpv on sda2", "destroy partition sda2",
+        "wipe leftover signatures on blank disk sdb (no partition table or data found)", "destroy format lvmpv on sda2", "destroy partition sda2",
         "destroy format ext4 on sda1", "destroy partition sda1", "destroy format msdos partition table on sda",
         "create format gpt partition table on sdb", "create partition sdb1 (931.51 GiB)",
         "create format xfs on sdb1 (/srv)", "create format gpt partition table on sda",
@@ -49,7 +49,7 @@ SAMPLES = {
         "UUID=<new:sda2> /boot xfs defaults 0 0",
         "UUID=<new:sdb1> /srv xfs defaults 0 0"], []),
     "vm-cloud": ("vm-virtio-usb-live", [
-        "destroy format signatures on vda", "create format gpt partition table on vda",
+        "wipe leftover signatures on blank disk vda (no partition table or data found)", "create format gpt partition table on vda",
         "create partition vda1 (600 MiB)", "create partition vda2 (1024 MiB)", "create partition vda3 (18.41 GiB)",
         "create format xfs on vda3 (/)", "create format xfs on vda2 (/boot)", "create format efi on vda1 (/boot/efi)"], [
         "UUID=<new:vda3> / xfs defaults 0 0",

@@ -140,6 +140,7 @@ async def countdown(pilot):
     pilot.app.ks_path = "/run/install/ks.cfg"
     screen = CountdownScreen(10)
     await pilot.app.push_screen(screen)
+    await wait_until(pilot, lambda: screen.timer is not None, what="the countdown's storage preview")
     screen.timer.pause()
     await pilot.pause()
 

@@ -60,7 +60,6 @@ async def test_virtio_usb_live_default_flow(tmp_path):
     st = plan.storage
     assert st.selected_disks == ["vda"] and st.clearpart.mode == "all" and st.clearpart.drives == ["vda"]
     assert st.autopart is not None and st.autopart.scheme == "lvm" and not st.autopart.encrypted
-    assert st.confirmed_clear
     assert plan.system.hostname == "vm1.example.com"
     assert str(plan.system.origin_of("hostname")) == "tui"
     assert_hashes(plan)

@@ -353,3 +353,30 @@ def test_a_partition_larger_than_every_disk():
     errs = errors(plan, uefi_machine(disk("vda", 20), disk("vdb", 20)))
     assert errs == ["ks.cfg:20: no disk can hold this partition: it needs 30.0 GiB, the largest disk (vda) has "
                     "20.0 GiB"]
+
+
+# ---------------------------------------------------------------- clearpart --all on several disks
+
+def test_clearpart_all_without_drives_warns_naming_the_disk_with_another_os():
+    from validate_support import windows_disk as win
+
+    plan = base_plan()
+    other = disk("sdb", 200, transport="sata", serial="BLANK-2")
+    os_disk = win()
+    os_disk.serial, os_disk.model = "WIN-1", "Samsung SSD"
+    warnings = messages(plan, uefi_machine(os_disk, other), "warning")
+    [warning] = [w for w in warnings if "clearpart --all" in w]
+    assert warning.startswith("ks.cfg:2: ")
+    assert "erases every disk in use (sda, sdb)" in warning
+    assert "sda (Samsung SSD, 100.0 GiB, serial WIN-1: 3 partitions: vfat, ntfs, ext4)" in warning
+    assert "sdb (" not in warning and "--drives=" in warning
+
+
+def test_clearpart_all_with_drives_or_one_disk_or_blank_disks_does_not_warn():
+    plan = base_plan()
+    plan.storage.clearpart.drives = ["sda"]
+    assert not [w for w in messages(plan, uefi_machine(windows_disk(), disk("sdb", 200)), "warning")
+                if "clearpart --all" in w]
+    assert not [w for w in messages(base_plan(), uefi_machine(windows_disk()), "warning") if "clearpart --all" in w]
+    assert not [w for w in messages(base_plan(), uefi_machine(disk("sda", 50), disk("sdb", 50)), "warning")
+                if "clearpart --all" in w]

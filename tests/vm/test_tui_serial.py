@@ -1,6 +1,10 @@
 """The TUI over the live environment's serial console (vt220, 80x24), typed at by the
 harness: a real install from a partial kickstart plus the hub's missing answers, then
-the installed disk boots alone and is checked over SSH; the disk not chosen is untouched."""
+the installed disk boots alone and is checked over SSH; the disk not chosen is untouched.
+
+The target disk already holds another system (a Windows-style data partition and a Linux
+ext4 partition with files); the TUI installs with "use free space only": the summary must
+erase nothing and ask for no confirmation, and both partitions must hash identically after."""
 from __future__ import annotations
 
 import subprocess
@@ -10,7 +14,7 @@ import time
 import pytest
 
 from harness import verify
-from harness.diskhash import hash_disks
+from harness.diskhash import hash_disks, hash_range
 from harness.guest import live_vm, run_dir
 from harness.qemu import Disk, Share, sparse_disk
 
@@ -43,6 +47,46 @@ export TERM=vt220
 setsid -w sh -c 'python3 -m installer tui --ks /run/azl/job/tui.ks </dev/ttyS0 >/dev/ttyS0 2>&1'
 echo "tui exit $?"
 """
+
+
+MiB = 1 << 20
+# The existing system at the start of the target disk: (GPT type, size MiB, mkfs argv, label).
+EXISTING = [("EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", 300, ["mkfs.vfat", "-n", "WINDATA"]),
+            ("0FC63DAF-8483-4772-8E79-3D69D8477DE4", 700, ["mkfs.ext4", "-q", "-L", "oldlinux"])]
+
+
+def existing_os_disk(path, workdir) -> list[tuple[int, int]]:
+    """Partition the (sparse) image like a machine that already has a system, filesystems with
+    content included; returns each partition's (start, size) in bytes."""
+    script = ["label: gpt"]
+    start = MiB
+    spans = []
+    for gpt_type, size_mib, _ in EXISTING:
+        script.append(f"start={start // 512}, size={size_mib * MiB // 512}, type={gpt_type}")
+        spans.append((start, size_mib * MiB))
+        start += size_mib * MiB
+    subprocess.run(["sfdisk", "-q", str(path)], input="\n".join(script) + "\n", text=True, check=True)
+    content = workdir / "oldlinux-content"
+    (content / "etc").mkdir(parents=True, exist_ok=True)
+    (content / "etc/os-release").write_text("NAME=OldLinux\nID=oldlinux\n")
+    (content / "data.bin").write_bytes(bytes(range(256)) * 4096)
+    for (_, size_mib, mkfs), (offset, size) in zip(EXISTING, spans):
+        image = workdir / f"part-{offset}.img"
+        image.unlink(missing_ok=True)
+        with open(image, "wb") as fh:
+            fh.truncate(size)
+        argv = mkfs + (["-d", str(content)] if mkfs[0] == "mkfs.ext4" else []) + [str(image)]
+        subprocess.run(argv, check=True, capture_output=True)
+        subprocess.run(["dd", f"if={image}", f"of={path}", "bs=1M", f"seek={offset // MiB}", "conv=notrunc,sparse",
+                        "status=none"], check=True)
+        image.unlink()
+    return spans
+
+
+def partition_entries(path, count: int) -> list[str]:
+    """sfdisk's dump lines of the first `count` partitions (start, size, type, uuid)."""
+    dump = subprocess.run(["sfdisk", "--dump", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line for line in dump.splitlines() if line.startswith(str(path))][:count]
 
 
 class SerialTUI:
@@ -84,6 +128,9 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
     subprocess.run(["sfdisk", "-q", "--label", "gpt", str(keep.path)], input="size=64MiB, type=L\n", text=True,
                    check=True)
     before = hash_disks([keep])
+    spans = existing_os_disk(os_disk.path, workdir)
+    kept_before = [hash_range(os_disk.path, start, size) for start, size in spans]
+    entries_before = partition_entries(os_disk.path, len(spans))
     job = workdir / "job"
     (job / "out").mkdir(parents=True)
     (job / "run").write_text(RUN)
@@ -100,7 +147,10 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
         tui.wait("Before installing, complete:", timeout=180)  # the probe has finished
         tui.send("3")
         tui.wait("Disks: Space selects")
-        # The kickstart's disk is already chosen; pick plain partitions, use all space.
+        # The kickstart's disk is already chosen; pick plain partitions and "Use free space only".
+        tui.key("tab", pause=2)
+        tui.key("right", pause=2)
+        tui.key("enter", pause=2)
         tui.key("tab", pause=2)
         tui.key("right", pause=2)
         tui.key("enter", pause=2)
@@ -117,11 +167,9 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
         tui.wait("Ready to install")
         mark = tui.mark()
         tui.key("f10")
-        tui.wait("Type erase in the box", timeout=180)
+        tui.wait("Nothing: the new system goes into free space.", timeout=180)
         summary = tui.seen_after(mark)
-        assert "serial tui-os" in summary and "serial tui-keep" not in summary
-        tui.send("erase", pause=2)
-        tui.wait("Confirmed.")
+        assert "destroy" not in summary and "Type erase" not in summary
         tui.key("f10")
         tui.wait("Installation complete", timeout=1500)
         assert ROOT_PW not in tui.seen_after(0)
@@ -130,6 +178,9 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
     finally:
         vm.kill()
     assert hash_disks([keep]) == before, "the disk the TUI did not select was modified"
+    assert partition_entries(os_disk.path, len(spans)) == entries_before, "the existing partitions were changed"
+    assert [hash_range(os_disk.path, start, size) for start, size in spans] == kept_before, \
+        "the existing partitions' contents changed"
     verify.boot_and_check("tui-serial-installed", workdir / "boot", [Disk(os_disk.path, bus="virtio",
                           serial="tui-os")], "uefi",
                           {"hostname": "tui-serial", "firmware": "uefi", "selinux": "permissive",
