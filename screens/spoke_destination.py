@@ -122,6 +122,7 @@ class DestinationSpoke(Spoke):
 
     def fill_disks(self, selected: set[str]) -> None:
         lst = self.query_one("#disks", CheckList)
+        keep = lst.get_option_at_index(lst.highlighted).id if lst.highlighted is not None else None
         lst.clear_options()
         m = self.machine
         for d in m.disks:
@@ -129,7 +130,14 @@ class DestinationSpoke(Spoke):
             lst.add_option(Selection(disk_prompt(d), d.name, chosen, id=d.name, disabled=d.is_live_medium or d.readonly))
         if len(m.target_disks) == 1 and not selected:
             lst.select(m.target_disks[0].name)
-        self.show_details(0)
+        # A highlighted row from the start (the one highlighted before a refresh, else the first
+        # selectable disk), so Space typed ahead acts on a known row.
+        rows = [d.name for d in m.disks]
+        usable = [d.name for d in m.disks if not (d.is_live_medium or d.readonly)]
+        target = keep if keep in rows else (usable[0] if usable else (rows[0] if rows else None))
+        if target is not None:
+            lst.highlighted = rows.index(target)
+        self.show_details(lst.highlighted if lst.highlighted is not None else 0)
 
     def show_details(self, index: int | None) -> None:
         disks = self.machine.disks
