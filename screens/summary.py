@@ -38,6 +38,8 @@ def erase_text(preview, machine) -> str:
 
 
 def configured_lines(plan) -> list[str]:
+    from installer.model.sshd import permit_root_login
+
     s, acc, sec = plan.system, plan.accounts, plan.security
     users = ", ".join(f"{u.name}{' (admin)' if 'wheel' in u.groups else ''}" for u in acc.users) or "none"
     nets = ", ".join(f"{d.device or 'first NIC'} {'static ' + (d.ip or '') if d.bootproto == 'static' else d.bootproto}"
@@ -53,7 +55,7 @@ def configured_lines(plan) -> list[str]:
         f"Time zone     {s.timezone}{', NTP off' if s.nontp else ''}",
         f"Network       {nets}",
         f"Software      {sets}{extra}",
-        f"Root          {root}; SSH root login {sec.permit_root_login}",
+        f"Root          {root}; SSH root login {permit_root_login(plan)}",
         f"Users         {users}; {len(acc.ssh_keys)} SSH key(s)",
         f"Security      SELinux {sec.selinux}; sshd {'on' if sec.sshd_enabled else 'off'}; "
         f"firewall {'on' if sec.firewall.enabled else 'off'}",

@@ -3,6 +3,7 @@ asserts the resulting plan or screen state."""
 
 from __future__ import annotations
 
+from installer.model.plan import TUI
 from tests.tui.driver import done, make_app, open_area, sync, wait_for_screen
 
 
@@ -32,3 +33,24 @@ async def test_first_row_highlighted_without_preselection(tmp_path):
         await pilot.press("space")
         await pilot.pause()
         assert list(disks.selected) == ["sda"]
+
+
+@sync
+async def test_summary_root_login_is_what_the_ssh_step_writes(tmp_path):
+    from installer.context import InstallContext
+    from installer.steps import ssh
+    from tests.tui.catalog import ready_plan
+
+    plan = ready_plan()
+    plan.security.set("permit_root_login", "no", TUI)
+    plan.accounts.set("root_allow_ssh", True, TUI)
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=plan)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "SummaryScreen")
+        configured = str(app.screen.query_one("#configured").render())
+    ctx = InstallContext.__new__(InstallContext)
+    ctx.plan = app.plan
+    assert "PermitRootLogin yes" in ssh.dropin_text(ctx)
+    assert "SSH root login yes" in configured and "SSH root login no" not in configured
