@@ -3,8 +3,10 @@ asserts the resulting plan or screen state."""
 
 from __future__ import annotations
 
+import base64
+
 from installer.model.plan import TUI
-from tests.tui.driver import done, make_app, open_area, sync, wait_for_screen
+from tests.tui.driver import done, focus_and_type, make_app, open_area, sync, wait_for_screen
 
 
 @sync
@@ -54,3 +56,44 @@ async def test_summary_root_login_is_what_the_ssh_step_writes(tmp_path):
     ctx.plan = app.plan
     assert "PermitRootLogin yes" in ssh.dropin_text(ctx)
     assert "SSH root login yes" in configured and "SSH root login no" not in configured
+
+
+def _key(n: int, comment: str) -> str:
+    blob = base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes([n]) * 32).decode()
+    return f"ssh-ed25519 {blob} {comment}"
+
+
+@sync
+async def test_two_pasted_ssh_keys_are_two_keys_listed_and_removable(tmp_path):
+    from textual import events
+
+    from tests.tui.catalog import ready_plan
+
+    one, two, three = _key(1, "ann@laptop"), _key(2, "bob@desk"), _key(3, "cy@ci")
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=ready_plan())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 6, "UsersSpoke")
+        field = app.screen.query_one("#ssh-keys")
+        field.focus()
+        await pilot.pause()
+        field.post_message(events.Paste(f"{one}\n{two}\n"))
+        await pilot.pause()
+        assert [k for _, k in app.screen.keys] == [one, two]
+        assert app.screen.query_one("#ssh-key-list").option_count == 2
+        # a third typed (or pasted as one line) and Enter adds it too
+        await focus_and_type(pilot, "ssh-keys", three)
+        await pilot.press("enter")
+        await pilot.pause()
+        await done(pilot)
+        assert [(k.username, k.key) for k in app.plan.accounts.ssh_keys] == [
+            ("azadmin", one), ("azadmin", two), ("azadmin", three)]
+        # the saved keys are listed when the spoke opens again; Del removes the highlighted one
+        await open_area(pilot, 6, "UsersSpoke")
+        lst = app.screen.query_one("#ssh-key-list")
+        assert lst.option_count == 3
+        lst.focus()
+        await pilot.press("down", "delete")
+        await pilot.pause()
+        await done(pilot)
+    assert [k.key for k in app.plan.accounts.ssh_keys] == [one, three]
