@@ -97,3 +97,25 @@ async def test_two_pasted_ssh_keys_are_two_keys_listed_and_removable(tmp_path):
         await pilot.pause()
         await done(pilot)
     assert [k.key for k in app.plan.accounts.ssh_keys] == [one, three]
+
+
+@sync
+async def test_keymap_filter_exact_match_first_and_typing_after_enter_keeps_filtering(tmp_path):
+    app = make_app("vm-virtio-usb-live", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        # the language screen opens with the cursor in the filter: typing filters at once
+        await pilot.press("1", "e", "n", "_", "g", "b")
+        await wait_for_screen(pilot, "LanguageSpoke")
+        await pilot.pause()
+        assert app.screen.query_one("#lang-filter").value == "en_gb"
+        assert app.screen.query_one("#lang").value == "en_GB.UTF-8"
+        # Enter browses the list; further typing still goes to the filter
+        app.screen.query_one("#keymap-filter").focus()
+        await pilot.pause()
+        await pilot.press("d", "enter", "e")
+        await pilot.pause()
+        assert app.screen.query_one("#keymap-filter").value == "de"
+        assert app.screen.query_one("#keymap").value == "de"
+        await done(pilot)
+    assert app.plan.system.keyboard == "de" and app.plan.system.lang == "en_GB.UTF-8"
