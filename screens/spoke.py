@@ -6,11 +6,12 @@ and returns to the hub, or stays and names the field that is wrong.
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Checkbox, Footer, Input, RadioSet, SelectionList
 
 from screens.widgets import StatusLine, TitleBar
 
@@ -48,6 +49,17 @@ class Spoke(Screen):
     @property
     def product(self):
         return self.app.product
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    @on(SelectionList.SelectedChanged)
+    def clear_stale_error(self) -> None:
+        """An error names a value that was wrong when Done was pressed: once the form changes it is
+        stale, so it goes (Done checks again and shows it again if it still holds)."""
+        status = self.query_one(StatusLine)
+        if status.has_class("-error"):
+            status.clear()
 
     def apply(self) -> None:
         """Write the form into the plan; raise FieldError when a value is wrong."""

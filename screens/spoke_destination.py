@@ -21,6 +21,7 @@ from screens.spoke import FieldError, Spoke
 from screens.widgets import Check, CheckList, MaskedInput, Radio, StatusLine, TitleBar
 
 SCHEMES = (("lvm", "LVM"), ("plain", "Plain partitions"), ("btrfs", "Btrfs"), ("custom", "Custom"))
+UNENCRYPTED = ("/boot", "/boot/efi", "biosboot")  # the firmware or the boot loader reads these
 FILESYSTEMS = ("xfs", "ext4", "ext3", "ext2", "btrfs", "vfat", "efi", "swap", "biosboot")
 
 
@@ -93,9 +94,10 @@ class DestinationSpoke(Spoke):
         with RadioSet(id="space", classes="horizontal"):
             yield Radio("Use all space (erase selected disks)", value=use_all, id="space-all")
             yield Radio("Use free space only", value=not use_all, id="space-free")
-        enc = st.autopart.encrypted if st.autopart else False
-        yield Check("Encrypt the system (LUKS2)", enc, id="encrypt")
-        have = bool(st.autopart and st.autopart.encryption and st.autopart.encryption.passphrase)
+        old = self.old_encryption()
+        enc = st.autopart.encrypted if st.autopart else any(p.encrypted for p in st.partitions)
+        yield Check("Encrypt the system (LUKS2; under Custom every partition but /boot)", enc, id="encrypt")
+        have = bool(old and old.passphrase)
         with Horizontal(classes="row"):
             yield Label("Passphrase:", markup=False)
             yield MaskedInput(placeholder="(set; leave empty to keep)" if have else "", id="passphrase")
@@ -159,12 +161,16 @@ class DestinationSpoke(Spoke):
         pressed = self.query_one("#scheme", RadioSet).pressed_button
         return pressed.id.removeprefix("scheme-") if pressed else "lvm"
 
+    def old_encryption(self) -> Encryption | None:
+        st = self.plan.storage
+        if st.autopart is not None:
+            return st.autopart.encryption
+        return next((p.encryption for p in st.partitions if p.encrypted and p.encryption), None)
+
     def sync_enabled(self) -> None:
-        custom = self.scheme() == "custom"
         encrypt = self.query_one("#encrypt", Checkbox)
-        encrypt.disabled = custom
         for wid in ("#passphrase", "#passphrase-confirm"):
-            self.query_one(wid).disabled = custom or not encrypt.value
+            self.query_one(wid).disabled = not encrypt.value
 
     # ------------------------------------------------------------ custom layout
 
@@ -233,11 +239,11 @@ class DestinationSpoke(Spoke):
         use_all = self.query_one("#space-all", Radio).value
         st = plan.storage
         encryption = None
-        encrypt = self.query_one("#encrypt", Checkbox).value and scheme != "custom"
+        encrypt = self.query_one("#encrypt", Checkbox).value
         if encrypt:
             phrase = self.query_one("#passphrase", Input).value
             confirm = self.query_one("#passphrase-confirm", Input).value
-            old = st.autopart.encryption if st.autopart and st.autopart.encryption else None
+            old = self.old_encryption()
             if not phrase and old and old.passphrase:
                 encryption = copy.copy(old)
             elif not phrase:
@@ -257,8 +263,13 @@ class DestinationSpoke(Spoke):
         if scheme == "custom":
             rows = self.custom_rows or default_rows(plan, self.machine, self.product)
             st.set("autopart", None, TUI)
-            st.set("partitions", [PartitionRequest(mountpoint=r["mountpoint"], size_mib=r["size_mib"], grow=r["grow"],
-                                                   fstype=r["fstype"], origin=TUI) for r in rows], TUI)
+            parts = []
+            for r in rows:
+                locked = encrypt and r["mountpoint"] not in UNENCRYPTED
+                parts.append(PartitionRequest(mountpoint=r["mountpoint"], size_mib=r["size_mib"], grow=r["grow"],
+                                              fstype=r["fstype"], encrypted=locked,
+                                              encryption=copy.copy(encryption) if locked else None, origin=TUI))
+            st.set("partitions", parts, TUI)
             for name in ("volgroups", "logvols", "raids", "btrfs"):
                 st.set(name, [], TUI)
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from installer.model.plan import TUI
-from tests.tui.driver import done, focus_and_type, make_app, open_area, sync, wait_for_screen
+from tests.tui.driver import done, focus_and_type, make_app, open_area, sync, toggle, wait_for_screen
 
 
 @sync
@@ -119,3 +119,50 @@ async def test_keymap_filter_exact_match_first_and_typing_after_enter_keeps_filt
         assert app.screen.query_one("#keymap").value == "de"
         await done(pilot)
     assert app.plan.system.keyboard == "de" and app.plan.system.lang == "en_GB.UTF-8"
+
+
+@sync
+async def test_error_goes_when_the_field_is_fixed(tmp_path):
+    app = make_app("vm-virtio-usb-live", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 6, "UsersSpoke")
+        await focus_and_type(pilot, "root-pw", "Correct-Horse-7-Battery")
+        await focus_and_type(pilot, "root-pw2", "Correct-Horse-7-Batter")
+        await pilot.press("escape")
+        await pilot.pause()
+        status = app.screen.query_one("#status")
+        assert "do not match" in str(status.render()) and status.has_class("-error")
+        await pilot.press("y")  # the cursor is on the confirmation: the fix
+        await pilot.pause()
+        assert str(status.render()) == "" and not status.has_class("-error")
+        await done(pilot)
+    assert app.plan.accounts.root_password_hash
+
+
+@sync
+async def test_encrypt_under_custom_encrypts_the_custom_partitions(tmp_path):
+    app = make_app("bios-2sata", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 3, "DestinationSpoke")
+        await pilot.press("space")
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "CustomLayoutScreen")
+        await pilot.press("escape")  # the default rows, done
+        await wait_for_screen(pilot, "DestinationSpoke")
+        assert app.screen.query_one("#scheme-custom").value
+        encrypt = app.screen.query_one("#encrypt")
+        assert not encrypt.disabled
+        await toggle(pilot, "encrypt")
+        await focus_and_type(pilot, "passphrase", "disk-secret-42")
+        await focus_and_type(pilot, "passphrase-confirm", "disk-secret-42")
+        await done(pilot)
+    parts = {p.mountpoint: p for p in app.plan.storage.partitions}
+    assert app.plan.storage.autopart is None and "/" in parts
+    assert parts["/"].encrypted and parts["/"].encryption.passphrase.reveal() == "disk-secret-42"
+    assert not parts["/boot"].encrypted and parts["/boot"].encryption is None
+    from screens import backend
+
+    tree = backend.preview_storage(app.plan, app.machine, app.product).tree_text()
+    assert "luks" in tree.lower(), tree
