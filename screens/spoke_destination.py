@@ -146,7 +146,8 @@ class DestinationSpoke(Spoke):
         if index is None or not (0 <= index < len(disks)):
             return
         d = disks[index]
-        self.query_one("#disk-details", Static).update(Text(f"  {d.name} now: {disk_contents(d)}"[:78], style="italic"))
+        # wrapped, not cut: the end of the line (free space, "+N more") matters most on a dual-boot disk
+        self.query_one("#disk-details", Static).update(Text(f"  {d.name} now: {disk_contents(d)}", style="italic"))
 
     def on_selection_list_selection_highlighted(self, event) -> None:
         self.show_details(event.selection_index)

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from screens.widgets import StatusLine, TitleBar
+from screens.widgets import GatedButton, StatusLine, TitleBar
 
 CONFIRM_WORD = "erase"
 
@@ -96,7 +96,7 @@ class SummaryScreen(Screen):
                         markup=False)
             yield Input(id="confirm")
         with Horizontal(classes="buttons", id="summary-buttons"):
-            yield Button("Begin installation", id="install", disabled=True)
+            yield GatedButton("Begin installation", waiting="not ready", id="install", disabled=True)
             yield Button("Back", id="back")
         yield StatusLine(id="status")
         yield Footer()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from installer.model.plan import TUI
-from tests.tui.driver import done, focus_and_type, make_app, open_area, sync, toggle, wait_for_screen
+from tests.tui.driver import done, focus_and_type, make_app, open_area, sync, toggle, wait_for_screen, wait_until
 
 
 @sync
@@ -166,3 +166,80 @@ async def test_encrypt_under_custom_encrypts_the_custom_partitions(tmp_path):
 
     tree = backend.preview_storage(app.plan, app.machine, app.product).tree_text()
     assert "luks" in tree.lower(), tree
+
+
+@sync
+async def test_too_small_message_shows_the_whole_stty_command(tmp_path):
+    from tests.tui.test_tui_glyphs import screen_text
+
+    app = make_app("vm-virtio-usb-live", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        for size in ((60, 20), (40, 12)):
+            await pilot.resize_terminal(*size)
+            await wait_for_screen(pilot, "TooSmallScreen")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "stty cols 80 rows 24" in text, text
+            assert f"{size[0]}x{size[1]}" in text
+
+
+@sync
+async def test_begin_installation_reads_differently_when_disabled(tmp_path):
+    from tests.tui.catalog import ready_plan
+
+    app = make_app("vm-virtio-usb-live", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        begin = app.screen.query_one("#begin")
+        assert begin.disabled and str(begin.label) == "Begin installation (complete [!] first)"
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=ready_plan())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await pilot.pause()
+        begin = app.screen.query_one("#begin")
+        assert not begin.disabled and str(begin.label) == "Begin installation"
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "SummaryScreen")
+        screen = app.screen
+        install = screen.query_one("#install")
+        await wait_until(pilot, lambda: screen.checked, what="the summary check")
+        if screen.destructive:
+            assert install.disabled and str(install.label) == "Begin installation (not ready)"
+            await focus_and_type(pilot, "confirm", "erase")
+            await pilot.pause()
+        assert not install.disabled and str(install.label) == "Begin installation"
+
+
+@sync
+async def test_dual_boot_disk_now_line_is_shown_whole(tmp_path):
+    from installer.storage.erasure import contents
+    from tests.tui.test_tui_glyphs import screen_text
+
+    app = make_app("dualboot-windows-linux", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 3, "DestinationSpoke")
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        disk = app.machine.disks[0]
+    assert f"{disk.name} now: {contents(disk)}" in shown, shown
+
+
+@sync
+async def test_kickstart_warnings_leave_the_status_line_visible(tmp_path):
+    from textual.widgets._toast import Toast
+
+    from tests.tui.test_tui_glyphs import screen_text
+
+    warnings = ["ks.cfg:3: 'auth' is deprecated", "ks.cfg:9: 'install' is deprecated", "ks.cfg:12: unknown -x"]
+    app = make_app("vm-virtio-usb-live", tmp_path, ks_messages=warnings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        status = str(app.screen.query_one("#status").render())
+        assert not list(app.query(Toast))
+    lines = text.splitlines()
+    assert status.strip() and status.strip()[:40] in lines[-2], (status, lines[-3:])
+    assert "Kickstart: ks.cfg:3: 'auth' is deprecated" in text and "1 more kickstart warning" in text
