@@ -40,7 +40,14 @@ class InstallerApp(App):
     CSS_PATH = "theme.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "azl-install"
-    BINDINGS = [Binding("ctrl+c", "quit_installer", "Quit", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+c", "quit_installer", "Quit", show=False, priority=True),
+                Binding("f1", "help", "Help"), Binding("question_mark", "help", "Help", show=False)]
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(type(self.screen).__name__))
 
     def __init__(
         self,

@@ -26,7 +26,7 @@ class FieldError(Exception):
 
 class Spoke(Screen):
     TITLE_TEXT = ""
-    BINDINGS = [Binding("escape", "done", "Done")]
+    BINDINGS = [Binding("escape", "done", "Done"), Binding("ctrl+x", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
         yield TitleBar(self.TITLE_TEXT)
@@ -63,6 +63,10 @@ class Spoke(Screen):
 
     def apply(self) -> None:
         """Write the form into the plan; raise FieldError when a value is wrong."""
+
+    def action_cancel(self) -> None:
+        """Leave without writing the form: the plan keeps what it had when the spoke opened."""
+        self.dismiss()
 
     def action_done(self) -> None:
         try:

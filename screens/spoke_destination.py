@@ -85,6 +85,9 @@ class DestinationSpoke(Spoke):
                     classes="heading first", markup=False)
         yield CheckList(id="disks")
         yield Static(id="disk-details", markup=False)
+        if st.volgroups or st.logvols or st.raids or st.btrfs or any(p.encrypted for p in st.partitions):
+            yield Label("The kickstart's layout (LVM, RAID, btrfs or LUKS) is kept unless you change it here.",
+                        classes="hint", id="ks-layout", markup=False)
         yield Label("Partitioning", classes="heading", markup=False)
         scheme = "custom" if st.custom else (st.autopart.scheme if st.autopart else self.product.storage.get("scheme", "lvm"))
         with RadioSet(id="scheme", classes="horizontal"):
@@ -107,6 +110,7 @@ class DestinationSpoke(Spoke):
         with Horizontal(classes="buttons"):
             yield Button("Preview layout (F5)", id="preview-button")
             yield Button("Custom layout (F6)", id="custom-button")
+            yield Button("Cancel (^X)", id="cancel-button")
         yield Static(id="preview", markup=False)
 
     def on_mount(self) -> None:
@@ -114,9 +118,25 @@ class DestinationSpoke(Spoke):
         self.custom_rows = rows_from_plan(self.plan) if st.custom else None
         specs = st.selected_disks or st.clearpart.drives
         chosen = [self.machine.disk(spec) for spec in specs]
-        self.fill_disks({d.name for d in chosen if d is not None})
+        planned = {d.name for d in chosen if d is not None}
+        self.fill_disks(planned)
         self.sync_enabled()
+        # The form as the plan has it (before any preselection): Done with nothing changed keeps
+        # the plan's storage as it is, e.g. a kickstart's LUKS + LVM layout the form cannot show.
+        self.initial = self.form_state(disks=sorted(planned))
         self.query_one("#disks").focus()
+
+    def form_state(self, disks: list[str] | None = None) -> tuple:
+        lst = self.query_one("#disks", CheckList)
+        return (sorted(lst.selected) if disks is None else disks, self.scheme(),
+                self.query_one("#space-all", Radio).value, self.query_one("#encrypt", Checkbox).value,
+                self.query_one("#passphrase", Input).value, self.query_one("#passphrase-confirm", Input).value,
+                self.custom_rows)
+
+    def unchanged(self) -> bool:
+        st = self.plan.storage
+        has_layout = st.custom or st.autopart is not None
+        return has_layout and self.form_state() == self.initial
 
     def machine_changed(self) -> None:
         selected = set(self.query_one("#disks", CheckList).selected)
@@ -191,6 +211,8 @@ class DestinationSpoke(Spoke):
             self.action_preview()
         elif event.button.id == "custom-button":
             self.action_custom()
+        elif event.button.id == "cancel-button":
+            self.action_cancel()
 
     # ------------------------------------------------------------ preview
 
@@ -226,6 +248,8 @@ class DestinationSpoke(Spoke):
     # ------------------------------------------------------------ apply
 
     def apply(self) -> None:
+        if self.unchanged():
+            return
         self.apply_to(self.plan)
 
     def apply_to(self, plan) -> None:
@@ -306,6 +330,7 @@ class CustomLayoutScreen(Screen):
         Binding("f4", "remove", "Remove row"),
         Binding("f7", "defaults", "Defaults"),
         Binding("f8", "cancel", "Cancel"),
+        Binding("ctrl+x", "cancel", "Cancel", show=False),
     ]
     CSS = """
     CustomLayoutScreen OptionList { height: auto; max-height: 10; }
@@ -337,9 +362,11 @@ class CustomLayoutScreen(Screen):
                 yield Input("xfs", id="row-fstype")
                 yield Check("Grow", False, id="row-grow")
             with Horizontal(classes="buttons"):
-                yield Button("Add / update", id="row-save")
+                yield Button("Add/update", id="row-save")
                 yield Button("Remove (F4)", id="row-remove")
                 yield Button("Defaults (F7)", id="row-defaults")
+                yield Button("Done", id="row-done")
+                yield Button("Cancel (F8)", id="row-cancel")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -364,7 +391,8 @@ class CustomLayoutScreen(Screen):
         self.query_one("#row-mount").focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        {"row-save": self.save_row, "row-remove": self.action_remove, "row-defaults": self.action_defaults}[event.button.id]()
+        {"row-save": self.save_row, "row-remove": self.action_remove, "row-defaults": self.action_defaults,
+         "row-done": self.action_done, "row-cancel": self.action_cancel}[event.button.id]()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.save_row()

@@ -243,3 +243,168 @@ async def test_kickstart_warnings_leave_the_status_line_visible(tmp_path):
     lines = text.splitlines()
     assert status.strip() and status.strip()[:40] in lines[-2], (status, lines[-3:])
     assert "Kickstart: ks.cfg:3: 'auth' is deprecated" in text and "1 more kickstart warning" in text
+
+
+LUKS_LVM_KS = """\
+ignoredisk --only-use=vda
+clearpart --all --initlabel --drives=vda
+part /boot/efi --fstype=efi --size=600
+part /boot --fstype=xfs --size=1024
+part pv.01 --size=1 --grow --encrypted --passphrase=kickstart-secret-1
+volgroup sys pv.01
+logvol / --vgname=sys --name=root --fstype=xfs --size=8192
+logvol /var --vgname=sys --name=var --fstype=xfs --size=4096
+"""
+
+
+def _ks_plan(tmp_path):
+    from installer.kickstart.files import load_kickstart
+
+    ks = tmp_path / "layout.ks"
+    ks.write_text(LUKS_LVM_KS)
+    result = load_kickstart(str(ks))
+    assert result.ok, [str(d) for d in result.diagnostics]
+    return result.plan, str(ks)
+
+
+def _layout(plan):
+    st = plan.storage
+    return ([(p.mountpoint, p.size_mib, p.encrypted) for p in st.partitions],
+            [(v.name, v.mountpoint) for v in st.logvols], [v.name for v in st.volgroups])
+
+
+@sync
+async def test_looking_at_destination_keeps_a_kickstart_luks_lvm_layout(tmp_path):
+    plan, ks = _ks_plan(tmp_path)
+    before = _layout(plan)
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=plan, ks_path=ks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 3, "DestinationSpoke")
+        assert app.screen.query_one("#ks-layout")
+        await done(pilot)
+        statuses = {s.key: s for s in app.statuses()}
+    assert _layout(app.plan) == before and ("sys", ) == tuple(before[2])
+    assert statuses["destination"].state != "missing"
+
+
+@sync
+async def test_destination_cancel_restores_the_previous_storage_choice(tmp_path):
+    plan, ks = _ks_plan(tmp_path)
+    before = _layout(plan)
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=plan, ks_path=ks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 3, "DestinationSpoke")
+        from tests.tui.driver import choose
+
+        await choose(pilot, "scheme", "scheme-btrfs")
+        await pilot.press("ctrl+x")
+        await wait_for_screen(pilot, "HubScreen")
+        assert _layout(app.plan) == before and app.plan.storage.autopart is None
+        # the same with the button (Tab + Enter on a console without Ctrl keys mapped)
+        await open_area(pilot, 3, "DestinationSpoke")
+        await pilot.press("space")  # untick vda
+        app.screen.query_one("#cancel-button").focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "HubScreen")
+    assert _layout(app.plan) == before and app.plan.storage.selected_disks == plan.storage.selected_disks
+
+
+def test_every_screen_has_help():
+    import inspect
+
+    import screens
+    from screens.help import HELP
+    from textual.screen import Screen
+    import importlib
+    import pkgutil
+
+    names = set()
+    for mod in pkgutil.iter_modules(screens.__path__):
+        m = importlib.import_module(f"screens.{mod.name}")
+        for name, cls in inspect.getmembers(m, inspect.isclass):
+            if issubclass(cls, Screen) and cls.__module__ == m.__name__ and not name.endswith(("ModalScreen",)) \
+                    and name not in ("Spoke", "TooSmallScreen", "HelpScreen", "ConfirmQuitScreen",
+                                     "SaveKickstartScreen"):
+                names.add(name)
+    assert names and names <= set(HELP), sorted(names - set(HELP))
+
+
+@sync
+async def test_f1_and_question_mark_open_the_screens_help(tmp_path):
+    from screens.help import HELP
+
+    app = make_app("vm-virtio-usb-live", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, "HelpScreen")
+        body = str(app.screen.query_one("#help-body").render())
+        assert HELP["HubScreen"][1].splitlines()[0] in body
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 3, "DestinationSpoke")
+        await pilot.press("f1")
+        await wait_for_screen(pilot, "HelpScreen")
+        assert "Cancel" in str(app.screen.query_one("#help-body").render())
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "DestinationSpoke")  # Esc closed the help, not the spoke
+        # in a text field ? is a character, not help
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "CustomLayoutScreen")
+        await focus_and_type(pilot, "row-mount", "/srv?")
+        assert app.screen.query_one("#row-mount").value == "/srv?"
+        # Cancel without F-keys: the button
+        app.screen.query_one("#row-cancel").focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DestinationSpoke")
+
+
+@sync
+async def test_custom_editor_done_and_cancel_buttons(tmp_path):
+    app = make_app("bios-2sata", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 3, "DestinationSpoke")
+        await pilot.press("space", "f6")
+        await wait_for_screen(pilot, "CustomLayoutScreen")
+        rows = list(app.screen.rows)
+        app.screen.query_one("#rows").focus()
+        await pilot.press("end")
+        app.screen.query_one("#row-remove").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(app.screen.rows) == len(rows) - 1
+        app.screen.query_one("#row-cancel").focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DestinationSpoke")
+        assert app.screen.custom_rows is None
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "CustomLayoutScreen")
+        app.screen.query_one("#row-done").focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DestinationSpoke")
+        await done(pilot)
+    assert [p.mountpoint for p in app.plan.storage.partitions] == [r["mountpoint"] for r in rows]
+
+
+@sync
+async def test_progress_log_without_f_keys(tmp_path):
+    from tests.tui.catalog import ready_plan
+
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=ready_plan())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        from screens.progress import ProgressScreen
+
+        screen = ProgressScreen()
+        screen.no_engine = True
+        await app.push_screen(screen)
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        assert screen.has_class("-full-log")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not screen.has_class("-full-log")
