@@ -71,9 +71,20 @@ HELP: dict[str, tuple[str, str]] = {
 }
 
 
+def reflow(text: str) -> str:
+    """One line per sentence group: a source line not ending a sentence runs on (the panel wraps)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if out and line and out[-1] and not out[-1].endswith((".", ":")):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def help_for(screen_name: str) -> tuple[str, str]:
     title, text = HELP.get(screen_name, ("Help", ""))
-    return title, f"{text}\n\n{COMMON}" if text else COMMON
+    return title, reflow(f"{text}\n\n{COMMON}" if text else COMMON)
 
 
 class HelpScreen(ModalScreen):

@@ -150,6 +150,12 @@ async def too_small(pilot):
     await wait_for_screen(pilot, "TooSmallScreen")
 
 
+async def destination_help(pilot):
+    await open_area(pilot, 3, "DestinationSpoke")
+    await pilot.press("f1")
+    await wait_for_screen(pilot, "HelpScreen")
+
+
 # name -> (profile, plan factory, navigate)
 SCREENS = {
     "hub_new": ("vm-virtio-usb-live", new_plan, nothing),
@@ -170,4 +176,5 @@ SCREENS = {
     "done": ("vm-virtio-usb-live", ready_plan, done),
     "countdown": ("vm-virtio-usb-live", ready_plan, countdown),
     "too_small": ("vm-virtio-usb-live", new_plan, too_small),
+    "help": ("vm-virtio-usb-live", new_plan, destination_help),
 }
