@@ -15,10 +15,14 @@ async def test_type_ahead_burst_selects_the_rows_it_was_typed_on(tmp_path):
     app = make_app("server-8disk-4nic", tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_screen(pilot, "HubScreen")
-        # no pause between the digit that opens the spoke and the keys typed ahead
-        await pilot.press("3", "space", "down", "space", "down", "down", "space")
+        # One burst, as a terminal delivers typed-ahead keys: all queued before any is handled
+        # (pilot.press would wait for the app to go idle after each key).
+        from textual import events
+
+        for key in ("3", "space", "down", "space", "down", "down", "space"):
+            app.post_message(events.Key(key, {"3": "3", "space": " "}.get(key)))
         await wait_for_screen(pilot, "DestinationSpoke")
-        await pilot.pause()
+        await pilot.pause(0.5)
         assert list(app.screen.query_one("#disks").selected) == ["sda", "sdb", "sdd"]
         await done(pilot)
     assert app.plan.storage.selected_disks == ["sda", "sdb", "sdd"]
