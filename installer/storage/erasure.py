@@ -38,7 +38,7 @@ def erasures(actions: list[Any], machine: Machine, disk_name: Callable[[Any], st
     """One entry per machine disk that loses something, in machine order."""
     by_disk: dict[str, list[str]] = {}
     for action in actions:
-        recorded = machine.disk(disk_name(action.device)) if action.device.type == "disk" else None
+        recorded = machine.disk(disk_name(action.device)) if getattr(action.device, "is_disk", False) else None
         if not destroys_existing(action, recorded):
             continue
         text = describe(action)
@@ -104,7 +104,7 @@ def unconfirmed_losses(expected_disks: set[str], expected_keys: set[str], action
     preview said lose nothing, and existing partitions it did not list."""
     problems = []
     for action in actions:
-        recorded = machine.disk(disk_name(action.device)) if action.device.type == "disk" else None
+        recorded = machine.disk(disk_name(action.device)) if getattr(action.device, "is_disk", False) else None
         if not destroys_existing(action, recorded):
             continue
         disks = sorted({disk_name(d) for d in action.device.disks} - expected_disks)

@@ -720,7 +720,7 @@ def _describe_action(action: Any) -> str:
              "btrfs subvolume": "btrfs subvolume", "disk": "disk"}
     if action.is_format:
         fmt = action.format
-        if action.is_destroy and fmt.type is None and dev.type == "disk":
+        if action.is_destroy and fmt.type is None and getattr(dev, "is_disk", False):
             return f"wipe leftover signatures on blank disk {dev.name} (no partition table or data found)"
         name = fmt.type or "signatures"
         if fmt.type == "disklabel":

@@ -161,7 +161,7 @@ def _action(kind: str, device, fmt_type=None):
 def _disk(name):
     from types import SimpleNamespace as NS
 
-    d = NS(name=name, type="disk")
+    d = NS(name=name, type="nvme" if name.startswith("nvme") else "disk", is_disk=True)
     d.disks = [d]
     return d
 
@@ -169,7 +169,7 @@ def _disk(name):
 def _part(name, disk):
     from types import SimpleNamespace as NS
 
-    return NS(name=name, type="partition", disks=[disk])
+    return NS(name=name, type="partition", disks=[disk], is_disk=False)
 
 
 def test_apply_may_not_destroy_what_the_preview_did_not_show():
