@@ -88,7 +88,8 @@ class InstallerApp(App):
                 pending.add(screen)
                 self.call_after_refresh(ready.add, screen)
             return False
-        path = [w for w in self.__dict__.get("_key_path", []) if w is not self]
+        # a widget removed since (its screen was dismissed) will never empty its queue
+        path = [w for w in self.__dict__.get("_key_path", []) if w is not self and w.is_attached]
         return all(w._message_queue.empty() for w in path)
 
     async def _deliver_typeahead(self) -> None:

@@ -6,7 +6,16 @@ from __future__ import annotations
 import base64
 
 from installer.model.plan import TUI
-from tests.tui.driver import done, focus_and_type, make_app, open_area, sync, toggle, wait_for_screen, wait_until
+from tests.tui.driver import (
+    done,
+    focus_and_type,
+    make_app,
+    open_area,
+    sync,
+    toggle,
+    wait_for_screen,
+    wait_until,
+)
 
 
 @sync
@@ -316,13 +325,14 @@ async def test_destination_cancel_restores_the_previous_storage_choice(tmp_path)
 
 
 def test_every_screen_has_help():
+    import importlib
     import inspect
+    import pkgutil
+
+    from textual.screen import Screen
 
     import screens
     from screens.help import HELP
-    from textual.screen import Screen
-    import importlib
-    import pkgutil
 
     names = set()
     for mod in pkgutil.iter_modules(screens.__path__):
