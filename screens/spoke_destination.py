@@ -55,9 +55,22 @@ def default_rows(plan, machine, product) -> list[dict]:
     return rows
 
 
+def usable_mount(mountpoint: str | None) -> bool:
+    return bool(mountpoint) and (mountpoint.startswith("/") or mountpoint in ("swap", "biosboot"))
+
+
 def rows_from_plan(plan) -> list[dict]:
-    return [{"mountpoint": p.mountpoint, "size_mib": p.size_mib, "fstype": p.fstype, "grow": p.grow}
-            for p in plan.storage.partitions]
+    """The plan's layout as the editor's plain partitions: file systems on partitions and on logical
+    volumes keep their mount point, size and type; LVM physical volumes (pv.01) and RAID or btrfs
+    members, which the table cannot express, are left out."""
+    st = plan.storage
+    rows = [{"mountpoint": p.mountpoint, "size_mib": p.size_mib, "fstype": p.fstype, "grow": p.grow}
+            for p in st.partitions if usable_mount(p.mountpoint)]
+    rows += [{"mountpoint": lv.mountpoint, "size_mib": lv.size_mib, "fstype": lv.fstype, "grow": lv.grow}
+             for lv in st.logvols if usable_mount(lv.mountpoint)]
+    rows += [{"mountpoint": r.mountpoint, "size_mib": None, "fstype": r.fstype, "grow": True}
+             for r in st.raids if usable_mount(r.mountpoint)]
+    return rows
 
 
 class PreviewReady(Message):

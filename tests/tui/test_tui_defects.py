@@ -422,3 +422,16 @@ async def test_progress_log_without_f_keys(tmp_path):
         await pilot.press("escape")
         await pilot.pause()
         assert not screen.has_class("-full-log")
+
+
+@sync
+async def test_custom_editor_starts_from_a_kickstart_lvm_layout_without_its_pv(tmp_path):
+    plan, ks = _ks_plan(tmp_path)
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=plan, ks_path=ks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 3, "DestinationSpoke")
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "CustomLayoutScreen")
+        rows = [(r["mountpoint"], r["size_mib"]) for r in app.screen.rows]
+    assert rows == [("/boot/efi", 600), ("/boot", 1024), ("/", 8192), ("/var", 4096)]
