@@ -92,6 +92,9 @@ async def summary(pilot):
     await wait_for_screen(pilot, "SummaryScreen")
     await wait_until(pilot, lambda: pilot.app.screen.checked, what="summary check")
     await focus_and_type(pilot, "confirm", "erase")
+    # the button's label says whether it can be pressed: wait for its final state
+    await wait_until(pilot, lambda: not pilot.app.screen.query_one("#install").disabled, what="install enabled")
+    await pilot.pause(0.2)
 
 
 async def progress(pilot):
