@@ -7,7 +7,9 @@ import threading
 import time
 from pathlib import Path
 
-from textual import work
+import weakref
+
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -40,7 +42,70 @@ class InstallerApp(App):
     CSS_PATH = "theme.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "azl-install"
-    BINDINGS = [Binding("ctrl+c", "quit_installer", "Quit", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+c", "quit_installer", "Quit", show=False, priority=True),
+                Binding("f1", "help", "Help"), Binding("question_mark", "help", "Help", show=False)]
+
+    # ------------------------------------------------------------ type-ahead
+
+    TYPEAHEAD_MAX_WAIT = 0.5  # seconds a key waits for the previous one before it goes anyway
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed ahead act as if typed one at a time.
+
+        Textual routes a key to the focused widget's queue at once, before the previous key
+        was handled there: after the hub's `3` (which opens a spoke once it reaches the hub's
+        bindings), `Space Down` would still go to the hub's list, and keys reaching a spoke
+        before its widgets and focus exist are lost. So a key is held, in order, until the one
+        before it has been handled (the widgets it goes through have empty queues) and the
+        current screen is mounted with its focus set; then it is routed as if typed then.
+        """
+        if isinstance(event, events.Key) and event.key != "ctrl+c":
+            held = self.__dict__.setdefault("_typeahead", [])
+            if held or not self._keys_settled():
+                if not held:
+                    self._typeahead_since = time.monotonic()
+                held.append(event)
+                self.set_timer(0.005, self._deliver_typeahead)
+                return
+            await self._route_key(event)
+            return
+        await super().on_event(event)
+
+    async def _route_key(self, event: events.Key) -> None:
+        target = self.focused or self.screen
+        self._key_path = [target, *target.ancestors_with_self[1:]] if target is not None else []
+        await super().on_event(event)
+
+    def _keys_settled(self) -> bool:
+        screen = self.screen
+        ready = self.__dict__.setdefault("_ready_screens", weakref.WeakSet())
+        if screen not in ready:
+            # mounted, then one refresh later (focus requested in on_mount is applied by then)
+            if not screen.is_mounted:
+                return False
+            pending = self.__dict__.setdefault("_pending_screens", weakref.WeakSet())
+            if screen not in pending:
+                pending.add(screen)
+                self.call_after_refresh(ready.add, screen)
+            return False
+        # a widget removed since (its screen was dismissed) will never empty its queue
+        path = [w for w in self.__dict__.get("_key_path", []) if w is not self and w.is_attached]
+        return all(w._message_queue.empty() for w in path)
+
+    async def _deliver_typeahead(self) -> None:
+        held = self.__dict__.get("_typeahead", [])
+        while held:
+            if not self._keys_settled() and time.monotonic() - self._typeahead_since < self.TYPEAHEAD_MAX_WAIT:
+                self.set_timer(0.005, self._deliver_typeahead)
+                return
+            await self._route_key(held.pop(0))
+            self._typeahead_since = time.monotonic()
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(type(self.screen).__name__))
 
     def __init__(
         self,

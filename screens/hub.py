@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from installer.model.status import ready
 from screens.console import MIN_HEIGHT, MIN_WIDTH
-from screens.widgets import StatusLine, TitleBar
+from screens.widgets import GatedButton, StatusLine, TitleBar
 
 
 def spoke_for(key: str):
@@ -36,6 +36,17 @@ def spoke_for(key: str):
     else:
         raise KeyError(key)
     return cls()
+
+
+def ks_text(messages: list[str]) -> Text:
+    """The kickstart's warnings, in the hub itself: a pop-up would cover the status line."""
+    text = Text(no_wrap=True, overflow="crop")
+    for msg in messages[:2]:
+        text.append(f"Kickstart: {msg}\n", style="bold")
+    if len(messages) > 2:
+        text.append(f"... and {len(messages) - 2} more kickstart warning(s)\n")
+    text.rstrip()
+    return text
 
 
 STATUS_CLASSES = {"error": "-error", "ok": "-ok"}
@@ -70,10 +81,12 @@ class HubScreen(Screen):
         with Vertical(classes="body"):
             yield Label("Choose an item with Up/Down and Enter (or its number). [!] must be completed.",
                         classes="hint", markup=False)
+            if self.app.ks_messages:
+                yield Static(ks_text(self.app.ks_messages), id="ks-messages", markup=False)
             yield OptionList(*area_options(self.statuses), id="areas")
             with Horizontal(classes="buttons"):
-                yield Button("Begin installation", id="begin", classes="-primary",
-                             disabled=not self.can_begin(self.statuses))
+                yield GatedButton("Begin installation", waiting="complete [!] first", id="begin", classes="-primary",
+                                  disabled=not self.can_begin(self.statuses))
                 yield Button("Save kickstart", id="save-ks")
                 yield Button("Quit", id="quit")
         yield StatusLine(Text(message), id="status", classes=STATUS_CLASSES.get(kind, ""))
@@ -83,8 +96,6 @@ class HubScreen(Screen):
         areas = self.query_one("#areas", OptionList)
         areas.highlighted = 0
         areas.focus()
-        for msg in self.app.ks_messages:
-            self.app.notify(msg, severity="warning", timeout=10)
         self.call_after_refresh(self.app.first_paint)
 
     def on_screen_resume(self) -> None:
@@ -258,6 +269,7 @@ class TooSmallScreen(Screen):
     def update(self, size=None) -> None:
         w, h = size or self.app.size
         self.query_one(Static).update(
+            # short lines, the command alone on its own: all of it shows on a 40-column terminal
             Text(f"Terminal too small: {w}x{h}.\nThe installer needs at least {MIN_WIDTH}x{MIN_HEIGHT}.\n"
-                 f"Enlarge the window, or on a serial console run: stty cols {MIN_WIDTH} rows {MIN_HEIGHT}")
+                 f"Enlarge the window, or on a\nserial console run:\n\n  stty cols {MIN_WIDTH} rows {MIN_HEIGHT}")
         )

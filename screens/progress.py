@@ -38,7 +38,8 @@ class EngineDone(Message):
 
 
 class ProgressScreen(Screen):
-    BINDINGS = [Binding("f2", "toggle_log", "Log")]
+    BINDINGS = [Binding("f2", "toggle_log", "Log"), Binding("l", "toggle_log", show=False),
+                Binding("escape", "close_log", show=False)]
     CSS = """
     ProgressScreen #meters { height: auto; }
     ProgressScreen #step-title { text-style: bold; margin-top: 1; }
@@ -78,6 +79,9 @@ class ProgressScreen(Screen):
 
     def action_toggle_log(self) -> None:
         self.toggle_class("-full-log")
+
+    def action_close_log(self) -> None:
+        self.remove_class("-full-log")
 
     @work(thread=True, exclusive=True, group="install")
     def run_install(self) -> None:

@@ -6,11 +6,12 @@ and returns to the hub, or stays and names the field that is wrong.
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Checkbox, Footer, Input, RadioSet, SelectionList
 
 from screens.widgets import StatusLine, TitleBar
 
@@ -25,7 +26,7 @@ class FieldError(Exception):
 
 class Spoke(Screen):
     TITLE_TEXT = ""
-    BINDINGS = [Binding("escape", "done", "Done")]
+    BINDINGS = [Binding("escape", "done", "Done"), Binding("ctrl+x", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
         yield TitleBar(self.TITLE_TEXT)
@@ -49,8 +50,23 @@ class Spoke(Screen):
     def product(self):
         return self.app.product
 
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    @on(SelectionList.SelectedChanged)
+    def clear_stale_error(self) -> None:
+        """An error names a value that was wrong when Done was pressed: once the form changes it is
+        stale, so it goes (Done checks again and shows it again if it still holds)."""
+        status = self.query_one(StatusLine)
+        if status.has_class("-error"):
+            status.clear()
+
     def apply(self) -> None:
         """Write the form into the plan; raise FieldError when a value is wrong."""
+
+    def action_cancel(self) -> None:
+        """Leave without writing the form: the plan keeps what it had when the spoke opened."""
+        self.dismiss()
 
     def action_done(self) -> None:
         try:

@@ -21,6 +21,7 @@ from screens.spoke import FieldError, Spoke
 from screens.widgets import Check, CheckList, MaskedInput, Radio, StatusLine, TitleBar
 
 SCHEMES = (("lvm", "LVM"), ("plain", "Plain partitions"), ("btrfs", "Btrfs"), ("custom", "Custom"))
+UNENCRYPTED = ("/boot", "/boot/efi", "biosboot")  # the firmware or the boot loader reads these
 FILESYSTEMS = ("xfs", "ext4", "ext3", "ext2", "btrfs", "vfat", "efi", "swap", "biosboot")
 
 
@@ -54,9 +55,22 @@ def default_rows(plan, machine, product) -> list[dict]:
     return rows
 
 
+def usable_mount(mountpoint: str | None) -> bool:
+    return bool(mountpoint) and (mountpoint.startswith("/") or mountpoint in ("swap", "biosboot"))
+
+
 def rows_from_plan(plan) -> list[dict]:
-    return [{"mountpoint": p.mountpoint, "size_mib": p.size_mib, "fstype": p.fstype, "grow": p.grow}
-            for p in plan.storage.partitions]
+    """The plan's layout as the editor's plain partitions: file systems on partitions and on logical
+    volumes keep their mount point, size and type; LVM physical volumes (pv.01) and RAID or btrfs
+    members, which the table cannot express, are left out."""
+    st = plan.storage
+    rows = [{"mountpoint": p.mountpoint, "size_mib": p.size_mib, "fstype": p.fstype, "grow": p.grow}
+            for p in st.partitions if usable_mount(p.mountpoint)]
+    rows += [{"mountpoint": lv.mountpoint, "size_mib": lv.size_mib, "fstype": lv.fstype, "grow": lv.grow}
+             for lv in st.logvols if usable_mount(lv.mountpoint)]
+    rows += [{"mountpoint": r.mountpoint, "size_mib": None, "fstype": r.fstype, "grow": True}
+             for r in st.raids if usable_mount(r.mountpoint)]
+    return rows
 
 
 class PreviewReady(Message):
@@ -84,6 +98,9 @@ class DestinationSpoke(Spoke):
                     classes="heading first", markup=False)
         yield CheckList(id="disks")
         yield Static(id="disk-details", markup=False)
+        if st.volgroups or st.logvols or st.raids or st.btrfs or any(p.encrypted for p in st.partitions):
+            yield Label("The kickstart's layout (LVM, RAID, btrfs or LUKS) is kept unless you change it here.",
+                        classes="hint", id="ks-layout", markup=False)
         yield Label("Partitioning", classes="heading", markup=False)
         scheme = "custom" if st.custom else (st.autopart.scheme if st.autopart else self.product.storage.get("scheme", "lvm"))
         with RadioSet(id="scheme", classes="horizontal"):
@@ -93,9 +110,10 @@ class DestinationSpoke(Spoke):
         with RadioSet(id="space", classes="horizontal"):
             yield Radio("Use all space (erase selected disks)", value=use_all, id="space-all")
             yield Radio("Use free space only", value=not use_all, id="space-free")
-        enc = st.autopart.encrypted if st.autopart else False
-        yield Check("Encrypt the system (LUKS2)", enc, id="encrypt")
-        have = bool(st.autopart and st.autopart.encryption and st.autopart.encryption.passphrase)
+        old = self.old_encryption()
+        enc = st.autopart.encrypted if st.autopart else any(p.encrypted for p in st.partitions)
+        yield Check("Encrypt the system (LUKS2; under Custom every partition but /boot)", enc, id="encrypt")
+        have = bool(old and old.passphrase)
         with Horizontal(classes="row"):
             yield Label("Passphrase:", markup=False)
             yield MaskedInput(placeholder="(set; leave empty to keep)" if have else "", id="passphrase")
@@ -105,6 +123,7 @@ class DestinationSpoke(Spoke):
         with Horizontal(classes="buttons"):
             yield Button("Preview layout (F5)", id="preview-button")
             yield Button("Custom layout (F6)", id="custom-button")
+            yield Button("Cancel (^X)", id="cancel-button")
         yield Static(id="preview", markup=False)
 
     def on_mount(self) -> None:
@@ -112,9 +131,25 @@ class DestinationSpoke(Spoke):
         self.custom_rows = rows_from_plan(self.plan) if st.custom else None
         specs = st.selected_disks or st.clearpart.drives
         chosen = [self.machine.disk(spec) for spec in specs]
-        self.fill_disks({d.name for d in chosen if d is not None})
+        planned = {d.name for d in chosen if d is not None}
+        self.fill_disks(planned)
         self.sync_enabled()
+        # The form as the plan has it (before any preselection): Done with nothing changed keeps
+        # the plan's storage as it is, e.g. a kickstart's LUKS + LVM layout the form cannot show.
+        self.initial = self.form_state(disks=sorted(planned))
         self.query_one("#disks").focus()
+
+    def form_state(self, disks: list[str] | None = None) -> tuple:
+        lst = self.query_one("#disks", CheckList)
+        return (sorted(lst.selected) if disks is None else disks, self.scheme(),
+                self.query_one("#space-all", Radio).value, self.query_one("#encrypt", Checkbox).value,
+                self.query_one("#passphrase", Input).value, self.query_one("#passphrase-confirm", Input).value,
+                self.custom_rows)
+
+    def unchanged(self) -> bool:
+        st = self.plan.storage
+        has_layout = st.custom or st.autopart is not None
+        return has_layout and self.form_state() == self.initial
 
     def machine_changed(self) -> None:
         selected = set(self.query_one("#disks", CheckList).selected)
@@ -122,6 +157,7 @@ class DestinationSpoke(Spoke):
 
     def fill_disks(self, selected: set[str]) -> None:
         lst = self.query_one("#disks", CheckList)
+        keep = lst.get_option_at_index(lst.highlighted).id if lst.highlighted is not None else None
         lst.clear_options()
         m = self.machine
         for d in m.disks:
@@ -129,14 +165,22 @@ class DestinationSpoke(Spoke):
             lst.add_option(Selection(disk_prompt(d), d.name, chosen, id=d.name, disabled=d.is_live_medium or d.readonly))
         if len(m.target_disks) == 1 and not selected:
             lst.select(m.target_disks[0].name)
-        self.show_details(0)
+        # A highlighted row from the start (the one highlighted before a refresh, else the first
+        # selectable disk), so Space typed ahead acts on a known row.
+        rows = [d.name for d in m.disks]
+        usable = [d.name for d in m.disks if not (d.is_live_medium or d.readonly)]
+        target = keep if keep in rows else (usable[0] if usable else (rows[0] if rows else None))
+        if target is not None:
+            lst.highlighted = rows.index(target)
+        self.show_details(lst.highlighted if lst.highlighted is not None else 0)
 
     def show_details(self, index: int | None) -> None:
         disks = self.machine.disks
         if index is None or not (0 <= index < len(disks)):
             return
         d = disks[index]
-        self.query_one("#disk-details", Static).update(Text(f"  {d.name} now: {disk_contents(d)}"[:78], style="italic"))
+        # wrapped, not cut: the end of the line (free space, "+N more") matters most on a dual-boot disk
+        self.query_one("#disk-details", Static).update(Text(f"  {d.name} now: {disk_contents(d)}", style="italic"))
 
     def on_selection_list_selection_highlighted(self, event) -> None:
         self.show_details(event.selection_index)
@@ -151,12 +195,16 @@ class DestinationSpoke(Spoke):
         pressed = self.query_one("#scheme", RadioSet).pressed_button
         return pressed.id.removeprefix("scheme-") if pressed else "lvm"
 
+    def old_encryption(self) -> Encryption | None:
+        st = self.plan.storage
+        if st.autopart is not None:
+            return st.autopart.encryption
+        return next((p.encryption for p in st.partitions if p.encrypted and p.encryption), None)
+
     def sync_enabled(self) -> None:
-        custom = self.scheme() == "custom"
         encrypt = self.query_one("#encrypt", Checkbox)
-        encrypt.disabled = custom
         for wid in ("#passphrase", "#passphrase-confirm"):
-            self.query_one(wid).disabled = custom or not encrypt.value
+            self.query_one(wid).disabled = not encrypt.value
 
     # ------------------------------------------------------------ custom layout
 
@@ -176,6 +224,8 @@ class DestinationSpoke(Spoke):
             self.action_preview()
         elif event.button.id == "custom-button":
             self.action_custom()
+        elif event.button.id == "cancel-button":
+            self.action_cancel()
 
     # ------------------------------------------------------------ preview
 
@@ -211,6 +261,8 @@ class DestinationSpoke(Spoke):
     # ------------------------------------------------------------ apply
 
     def apply(self) -> None:
+        if self.unchanged():
+            return
         self.apply_to(self.plan)
 
     def apply_to(self, plan) -> None:
@@ -225,11 +277,11 @@ class DestinationSpoke(Spoke):
         use_all = self.query_one("#space-all", Radio).value
         st = plan.storage
         encryption = None
-        encrypt = self.query_one("#encrypt", Checkbox).value and scheme != "custom"
+        encrypt = self.query_one("#encrypt", Checkbox).value
         if encrypt:
             phrase = self.query_one("#passphrase", Input).value
             confirm = self.query_one("#passphrase-confirm", Input).value
-            old = st.autopart.encryption if st.autopart and st.autopart.encryption else None
+            old = self.old_encryption()
             if not phrase and old and old.passphrase:
                 encryption = copy.copy(old)
             elif not phrase:
@@ -249,8 +301,13 @@ class DestinationSpoke(Spoke):
         if scheme == "custom":
             rows = self.custom_rows or default_rows(plan, self.machine, self.product)
             st.set("autopart", None, TUI)
-            st.set("partitions", [PartitionRequest(mountpoint=r["mountpoint"], size_mib=r["size_mib"], grow=r["grow"],
-                                                   fstype=r["fstype"], origin=TUI) for r in rows], TUI)
+            parts = []
+            for r in rows:
+                locked = encrypt and r["mountpoint"] not in UNENCRYPTED
+                parts.append(PartitionRequest(mountpoint=r["mountpoint"], size_mib=r["size_mib"], grow=r["grow"],
+                                              fstype=r["fstype"], encrypted=locked,
+                                              encryption=copy.copy(encryption) if locked else None, origin=TUI))
+            st.set("partitions", parts, TUI)
             for name in ("volgroups", "logvols", "raids", "btrfs"):
                 st.set(name, [], TUI)
         else:
@@ -286,6 +343,7 @@ class CustomLayoutScreen(Screen):
         Binding("f4", "remove", "Remove row"),
         Binding("f7", "defaults", "Defaults"),
         Binding("f8", "cancel", "Cancel"),
+        Binding("ctrl+x", "cancel", "Cancel", show=False),
     ]
     CSS = """
     CustomLayoutScreen OptionList { height: auto; max-height: 10; }
@@ -317,9 +375,11 @@ class CustomLayoutScreen(Screen):
                 yield Input("xfs", id="row-fstype")
                 yield Check("Grow", False, id="row-grow")
             with Horizontal(classes="buttons"):
-                yield Button("Add / update", id="row-save")
+                yield Button("Add/update", id="row-save")
                 yield Button("Remove (F4)", id="row-remove")
                 yield Button("Defaults (F7)", id="row-defaults")
+                yield Button("Done", id="row-done")
+                yield Button("Cancel (F8)", id="row-cancel")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -344,7 +404,8 @@ class CustomLayoutScreen(Screen):
         self.query_one("#row-mount").focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        {"row-save": self.save_row, "row-remove": self.action_remove, "row-defaults": self.action_defaults}[event.button.id]()
+        {"row-save": self.save_row, "row-remove": self.action_remove, "row-defaults": self.action_defaults,
+         "row-done": self.action_done, "row-cancel": self.action_cancel}[event.button.id]()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.save_row()

@@ -53,6 +53,28 @@ def keymaps() -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def rank(items: tuple[str, ...], needle: str) -> list[str]:
+    """Items containing `needle` (any case): the exact match first, then those starting with it,
+    then those with a word starting with it (`berlin` -> Europe/Berlin), then the rest."""
+    needle = needle.lower()
+    if not needle:
+        return list(items)
+    groups: tuple[list[str], ...] = ([], [], [], [])
+    for x in items:
+        low = x.lower()
+        if needle not in low:
+            continue
+        if low == needle:
+            groups[0].append(x)
+        elif low.startswith(needle):
+            groups[1].append(x)
+        elif any(low[i - 1] in "/-_. " for i in range(1, len(low)) if low.startswith(needle, i)):
+            groups[2].append(x)
+        else:
+            groups[3].append(x)
+    return [x for g in groups for x in g]
+
+
 class FilteredList(Vertical):
     """A filter Input above an OptionList; the highlighted option is the choice."""
 
@@ -80,10 +102,11 @@ class FilteredList(Vertical):
     def fill(self, needle: str) -> None:
         lst = self.query_one(OptionList)
         lst.clear_options()
-        needle = needle.lower()
-        shown = [x for x in self.items if needle in x.lower()]
+        shown = rank(self.items, needle)
         lst.add_options([Option(x, id=x) for x in shown])
-        if self.current in shown:
+        if shown and needle:
+            lst.highlighted = 0  # the best match: what was typed
+        elif self.current in shown:
             lst.highlighted = shown.index(self.current)
         elif shown:
             lst.highlighted = 0
@@ -100,6 +123,23 @@ class FilteredList(Vertical):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.query_one(OptionList).focus()
+
+    def on_key(self, event) -> None:
+        """Typing while the list has the focus (after Enter in the filter) goes on filtering."""
+        lst = self.query_one(OptionList)
+        if not lst.has_focus:
+            return
+        field = self.query_one(Input)
+        if event.key == "backspace":
+            field.value = field.value[:-1]
+        elif event.is_printable and event.character and event.key != "space":
+            field.value += event.character
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        field.cursor_position = len(field.value)
+        field.focus()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.current = event.option.id
@@ -132,7 +172,7 @@ class LanguageSpoke(Spoke):
             yield FilteredList("Console keyboard", keymaps(), s.keyboard, id="keymap")
 
     def on_mount(self) -> None:
-        self.query_one("#lang-list").focus()
+        self.query_one("#lang-filter").focus()
 
     def apply(self) -> None:
         lang = self.query_one("#lang", FilteredList).value

@@ -8,9 +8,13 @@ import re
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Input, Label, Static
+from textual.message import Message
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from installer.validate.password import check
 from installer.model.plan import TUI, SshKey, User
@@ -53,12 +57,41 @@ def parse_keys(text: str) -> list[str]:
     return keys
 
 
+def key_line(owner: str | None, key: str) -> str:
+    """One saved key, short enough for 80 columns: owner, type, the end of the key data, comment."""
+    parts = key.split()
+    kind = next((i for i, p in enumerate(parts) if p in KEY_TYPES), 0)
+    blob = parts[kind + 1] if kind + 1 < len(parts) else ""
+    comment = " ".join(parts[kind + 2:])
+    who = owner or "(administrator, or root)"
+    return f"{who[:24]:<25}{parts[kind]:<12} ...{blob[-12:]}  {comment}"[:74]
+
+
+class KeysInput(Input):
+    """The SSH key field. A paste of several lines is several keys: each line is handed to the
+    spoke as it is, instead of Input's default of keeping the first line only."""
+
+    class Pasted(Message):
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if "\n" in event.text.strip() or "\r" in event.text.strip():
+            event.stop()
+            self.post_message(self.Pasted(event.text))
+            return
+        super()._on_paste(event)
+
+
 class UsersSpoke(Spoke):
     TITLE_TEXT = "Root account and users"
     CSS = """
     UsersSpoke .row Label { width: 22; }
     UsersSpoke .quality { padding-left: 22; height: 1; }
+    UsersSpoke #ssh-key-list { height: auto; max-height: 6; }
     """
+    BINDINGS = Spoke.BINDINGS + [Binding("delete", "remove_key", "Remove key", show=False)]
 
     def compose_body(self) -> ComposeResult:
         acc = self.plan.accounts
@@ -91,13 +124,72 @@ class UsersSpoke(Spoke):
         yield Check("Make this user an administrator (wheel group, sudo)", admin is None or "wheel" in admin.groups,
                     id="user-admin")
         yield Label("SSH public keys for the administrator (or root if none)", classes="heading", markup=False)
-        yield Input(placeholder="paste a key, or a file path such as /run/media/usb/id_ed25519.pub", id="ssh-keys")
-        owners = sorted({k.username for k in acc.ssh_keys})
-        yield Static(Text(f"Keys already set for: {', '.join(owners)}" if owners else "", style="dim"), id="keys-known")
+        yield Label("Paste keys (one per line) or a file path such as /run/media/usb/id_ed25519.pub, then Enter.",
+                    classes="hint", markup=False)
+        yield KeysInput(placeholder="ssh-ed25519 AAAA... user@host", id="ssh-keys")
+        yield OptionList(id="ssh-key-list")
+        yield Button("Remove selected key (Del)", id="remove-key")
 
     def on_mount(self) -> None:
         self.weak_ok: set[str] = set()
+        # (owner, key); owner None: the administrator named on Done, or root when there is none
+        self.keys: list[tuple[str | None, str]] = [(k.username, k.key) for k in self.plan.accounts.ssh_keys]
+        self.fill_keys()
         self.query_one("#root-pw").focus()
+
+    def fill_keys(self, highlight: int | None = None) -> None:
+        lst = self.query_one("#ssh-key-list", OptionList)
+        lst.clear_options()
+        for owner, key in self.keys:
+            lst.add_option(Option(Text(key_line(owner, key), no_wrap=True, overflow="crop")))
+        lst.display = bool(self.keys)
+        self.query_one("#remove-key").display = bool(self.keys)
+        if self.keys:
+            lst.highlighted = min(highlight or 0, len(self.keys) - 1)
+
+    def add_keys(self, text: str) -> int:
+        known = {k for _, k in self.keys}
+        new = [k for k in parse_keys(text) if k not in known]
+        self.keys.extend((None, k) for k in new)
+        self.fill_keys(len(self.keys) - 1)
+        return len(new)
+
+    def take_keys(self, text: str) -> None:
+        from screens.widgets import StatusLine
+
+        status = self.query_one(StatusLine)
+        try:
+            added = self.add_keys(text)
+        except FieldError as exc:
+            status.show(str(exc), "error")
+            return
+        self.query_one("#ssh-keys", Input).value = ""
+        status.show(f"{added} SSH key(s) added; {len(self.keys)} in the list", "ok")
+
+    def on_keys_input_pasted(self, message: KeysInput.Pasted) -> None:
+        self.take_keys(message.text)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "ssh-keys" and event.value.strip():
+            event.stop()
+            self.take_keys(event.value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "remove-key":
+            self.action_remove_key()
+
+    def action_remove_key(self) -> None:
+        lst = self.query_one("#ssh-key-list", OptionList)
+        if lst.highlighted is None or not self.keys:
+            return
+        index = lst.highlighted
+        owner, key = self.keys.pop(index)
+        self.fill_keys(index)
+        from screens.widgets import StatusLine
+
+        self.query_one(StatusLine).show(f"SSH key removed ({key_line(owner, key).split()[-1]})", "ok")
+        if not self.keys:
+            self.query_one("#ssh-keys").focus()
 
     def existing_user(self) -> User | None:
         users = self.plan.accounts.users
@@ -142,11 +234,14 @@ class UsersSpoke(Spoke):
             if name in RESERVED:
                 raise FieldError(f"User name: {name} is reserved for the system", "user-name")
         user_pw = self._password("user", "Administrator password", name) if name else None
-        keys = parse_keys(self.query_one("#ssh-keys", Input).value)
+        self.add_keys(self.query_one("#ssh-keys", Input).value)
+        self.query_one("#ssh-keys", Input).value = ""
+        owner = name or "root"
+        keys = [(o or owner, k) for o, k in self.keys]
         old = self.existing_user()
         old_same = old if old is not None and old.name == name else None
-        if name and user_pw is None and not (old_same and old_same.password_hash) and not keys \
-                and not any(k.username == name for k in acc.ssh_keys):
+        if name and user_pw is None and not (old_same and old_same.password_hash) \
+                and not any(o == name for o, _ in keys):
             raise FieldError(f"Password: set a password for {name} (or paste an SSH key below)", "user-pw")
         # Hash only once everything is known to be acceptable; plaintext goes no further.
         if root_pw is not None:
@@ -169,9 +264,9 @@ class UsersSpoke(Spoke):
                 user.password_hash = backend.hash_password(user_pw)
             users.insert(0, user)
         acc.set("users", users, TUI)
-        if keys:
-            owner = name or "root"
-            kept = [k for k in acc.ssh_keys if k.username != owner or k.key not in keys]
-            acc.set("ssh_keys", kept + [SshKey(username=owner, key=k, origin=TUI) for k in keys], TUI)
+        before = [(k.username, k.key) for k in acc.ssh_keys]
+        if keys != before:
+            old_keys = {(k.username, k.key): k for k in acc.ssh_keys}
+            acc.set("ssh_keys", [old_keys.get((o, k)) or SshKey(username=o, key=k, origin=TUI) for o, k in keys], TUI)
         for wid in ("#root-pw", "#root-pw2", "#user-pw", "#user-pw2"):
             self.query_one(wid, Input).value = ""

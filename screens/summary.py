@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from installer.model.secrets import redact_urls
-from screens.widgets import StatusLine, TitleBar
+from screens.widgets import GatedButton, StatusLine, TitleBar
 
 CONFIRM_WORD = "erase"
 
@@ -33,6 +33,8 @@ def erase_text(preview, machine) -> str:
 
 
 def configured_lines(plan) -> list[str]:
+    from installer.model.sshd import permit_root_login
+
     s, acc, sec = plan.system, plan.accounts, plan.security
     users = ", ".join(f"{u.name}{' (admin)' if 'wheel' in u.groups else ''}" for u in acc.users) or "none"
     nets = ", ".join(f"{d.device or 'first NIC'} {'static ' + (d.ip or '') if d.bootproto == 'static' else d.bootproto}"
@@ -48,7 +50,7 @@ def configured_lines(plan) -> list[str]:
         f"Time zone     {s.timezone}{', NTP off' if s.nontp else ''}",
         f"Network       {nets}",
         f"Software      {sets}{extra}",
-        f"Root          {root}; SSH root login {sec.permit_root_login}",
+        f"Root          {root}; SSH root login {permit_root_login(plan)}",
         f"Users         {users}; {len(acc.ssh_keys)} SSH key(s)",
         f"Security      SELinux {sec.selinux}; sshd {'on' if sec.sshd_enabled else 'off'}; "
         f"firewall {'on' if sec.firewall.enabled else 'off'}",
@@ -89,7 +91,7 @@ class SummaryScreen(Screen):
                         markup=False)
             yield Input(id="confirm")
         with Horizontal(classes="buttons", id="summary-buttons"):
-            yield Button("Begin installation", id="install", disabled=True)
+            yield GatedButton("Begin installation", waiting="not ready", id="install", disabled=True)
             yield Button("Back", id="back")
         yield StatusLine(id="status")
         yield Footer()

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widgets import Checkbox, Input, RadioButton, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, SelectionList, Static
 from textual.widgets import OptionList
 
 from screens.console import key_display
@@ -78,6 +78,24 @@ class CheckList(SelectionList):
             mark = "[X]" if option.value in self._selected else "[ ]"
         style = next(iter(line)).style if len(line) else None
         return Strip([Segment(mark + " ", style), *line])
+
+
+class GatedButton(Button):
+    """A button that says when it cannot be pressed yet: dim text alone does not show on the
+    Linux console or a serial line, so the label itself changes."""
+
+    def __init__(self, label: str, *, waiting: str, **kwargs):
+        self.ready_label = label
+        self.waiting = waiting
+        disabled = kwargs.get("disabled", False)
+        super().__init__(self.label_for(disabled), **kwargs)
+
+    def label_for(self, disabled: bool) -> str:
+        return f"{self.ready_label} ({self.waiting})" if disabled else self.ready_label
+
+    def watch_disabled(self, disabled: bool) -> None:
+        super().watch_disabled(disabled)
+        self.label = self.label_for(disabled)
 
 
 class StatusLine(Static):

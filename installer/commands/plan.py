@@ -282,7 +282,12 @@ def summarize(plan, product, machine=None) -> str:
     sec = plan.security
     s.section("Security")
     s.row("SELinux", sec.selinux, sec.origin_of("selinux"))
-    s.row("root over SSH", sec.permit_root_login, sec.origin_of("permit_root_login"))
+    from installer.model.sshd import permit_root_login
+
+    root_login = permit_root_login(plan)
+    if root_login != sec.permit_root_login:
+        root_login += f" (rootpw --allow-ssh overrides {sec.permit_root_login})"
+    s.row("root over SSH", root_login, sec.origin_of("permit_root_login"))
     fw = sec.firewall
     fw_text = "off" if not fw.enabled else ", ".join(fw.services + fw.ports) or "on (defaults)"
     s.row("firewall", fw_text, fw.origin_of("enabled") or fw.origin_of("ports"))

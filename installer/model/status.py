@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from installer.model.diagnostics import Diagnostic
 from installer.model.machine import Machine, human_size
 from installer.model.plan import InstallPlan
+from installer.model.sshd import permit_root_login
 
 DONE, MISSING, OPTIONAL = "done", "missing", "optional"
 MARKS = {DONE: "[x]", MISSING: "[!]", OPTIONAL: "[ ]"}
@@ -198,7 +199,7 @@ def _users(plan: InstallPlan, machine: Machine | None) -> tuple[str, str]:
 def _security(plan: InstallPlan, machine: Machine | None) -> tuple[str, str]:
     s = plan.security
     sshd = "sshd on" if s.sshd_enabled else "sshd off"
-    return DONE, f"SELinux {s.selinux}; {sshd}; root login {s.permit_root_login}"
+    return DONE, f"SELinux {s.selinux}; {sshd}; root login {permit_root_login(plan)}"
 
 
 _AREA_FUNCS = {

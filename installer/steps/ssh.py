@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from installer import chroot
 from installer.context import InstallContext
+from installer.model import sshd
 
 TITLE = "Configuring the SSH server"
 DROPIN = "/etc/ssh/sshd_config.d/50-azl-install.conf"
@@ -18,9 +19,7 @@ KEYGEN_UNITS = ("sshd-keygen@.service", "sshd-keygen.target", "ssh-keygen.servic
 
 
 def root_login(ctx: InstallContext) -> str:
-    if ctx.plan.accounts.root_allow_ssh:
-        return "yes"
-    return ctx.plan.security.permit_root_login
+    return sshd.permit_root_login(ctx.plan)
 
 
 def dropin_text(ctx: InstallContext) -> str:

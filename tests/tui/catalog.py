@@ -92,6 +92,9 @@ async def summary(pilot):
     await wait_for_screen(pilot, "SummaryScreen")
     await wait_until(pilot, lambda: pilot.app.screen.checked, what="summary check")
     await focus_and_type(pilot, "confirm", "erase")
+    # the button's label says whether it can be pressed: wait for its final state
+    await wait_until(pilot, lambda: not pilot.app.screen.query_one("#install").disabled, what="install enabled")
+    await pilot.pause(0.2)
 
 
 async def progress(pilot):
@@ -150,6 +153,12 @@ async def too_small(pilot):
     await wait_for_screen(pilot, "TooSmallScreen")
 
 
+async def destination_help(pilot):
+    await open_area(pilot, 3, "DestinationSpoke")
+    await pilot.press("f1")
+    await wait_for_screen(pilot, "HelpScreen")
+
+
 # name -> (profile, plan factory, navigate)
 SCREENS = {
     "hub_new": ("vm-virtio-usb-live", new_plan, nothing),
@@ -170,4 +179,5 @@ SCREENS = {
     "done": ("vm-virtio-usb-live", ready_plan, done),
     "countdown": ("vm-virtio-usb-live", ready_plan, countdown),
     "too_small": ("vm-virtio-usb-live", new_plan, too_small),
+    "help": ("vm-virtio-usb-live", new_plan, destination_help),
 }

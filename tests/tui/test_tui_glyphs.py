@@ -38,8 +38,11 @@ async def test_screen_uses_console_glyphs_only(name, tmp_path):
         await pilot.pause()
         text = screen_text(app)
         svg = app.export_screenshot()
+        # a line too long for its widget is cut, never ended with an ellipsis the console font lacks
+        ellipsis = [repr(w) for w in app.screen.walk_children() if w.styles.text_overflow == "ellipsis"]
     assert text.strip(), "nothing rendered"
     bad = bad_glyphs(text)
     assert not bad, f"{name}: glyphs outside the console font: {sorted(bad)} ({[hex(ord(c)) for c in sorted(bad)]})"
+    assert not ellipsis, f"{name}: text-overflow: ellipsis on {ellipsis}"
     assert TYPED_SECRET not in text and TYPED_SECRET not in svg
     assert TYPED_SECRET[:5] not in text

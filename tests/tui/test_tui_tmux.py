@@ -140,3 +140,20 @@ def test_inst_cmdline_means_no_countdown(tmp_path):
         assert "[x] Installation destination" in shown
     finally:
         term.close()
+
+
+def test_keys_typed_ahead_in_one_burst_act_on_their_rows(tmp_path):
+    """Open the destination and tick three disks with one send-keys call: no pause between keys."""
+    profile = ROOT / "tests" / "profiles" / "server-8disk-4nic.json"
+    command = (f"cd {shlex.quote(str(ROOT))} && env -u COLUMNS -u LINES TERM=linux "
+               f"AZL_INSTALL_LOG_DIR={shlex.quote(str(tmp_path))} {shlex.quote(sys.executable)} -m installer tui "
+               f"--dry-run --machine {shlex.quote(str(profile))}; sleep 60")
+    term = Tmux(command)
+    try:
+        term.wait_for("Installation summary", timeout=30)
+        term.keys("3", "Space", "Down", "Space", "Down", "Down", "Space", "Escape")
+        shown = term.wait_for("automatic", timeout=30)
+    finally:
+        term.close()
+    line = next(l for l in shown.splitlines() if "automatic" in l)
+    assert "sda" in line and "sdb" in line and "sdd" in line and "sdc" not in line, shown
