@@ -5,14 +5,14 @@ import shutil
 import subprocess
 
 import pytest
-
 from harness import iso
+
 from installer.model.product import load_product
 
 
 def entries(cfg: str) -> list[tuple[str, str, str]]:
     """(title, id, kernel line) for every menuentry of a grub.cfg."""
-    found = re.findall(r"^menuentry '([^']*)' --id (\S+) \{\n\tlinux (.*)\n\tinitrd (.*)\n\}$", cfg, re.M)
+    found = re.findall(r"^menuentry '([^']*)' --id (\S+) \{\n\tlinux (.*)\n\tinitrd (.*)\n\}$", cfg, re.MULTILINE)
     return [(title, id_, linux) for title, id_, linux, _ in found]
 
 
@@ -25,8 +25,8 @@ def test_the_shipped_menu_has_the_three_entries_on_serial_and_screen():
                                       "Rescue shell"]
     assert "serial --unit=0 --speed=115200" in cfg
     assert "terminal_input serial console" in cfg and "terminal_output serial console" in cfg
-    assert 1 <= int(re.search(r"^set timeout=(\d+)$", cfg, re.M)[1]) <= 10
-    assert re.search(r"^set default=(\d+)$", cfg, re.M)[1] == "0"    # "Install Azure Linux"
+    assert 1 <= int(re.search(r"^set timeout=(\d+)$", cfg, re.MULTILINE)[1]) <= 10
+    assert re.search(r"^set default=(\d+)$", cfg, re.MULTILINE)[1] == "0"    # "Install Azure Linux"
     for title, id_, linux in got:
         args = linux.split()
         assert args[0] == "/boot/vmlinuz"

@@ -32,6 +32,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -386,8 +387,18 @@ def build_live_root(log=print) -> LiveRoot:
     initrd = build_initrd(log)
 
     def build(out: Path):
-        root = out / "rootfs"
-        subprocess.run(["cp", "-al", str(base / "rootfs"), str(root)], check=True)
+        make_live_root(out, log)
+    return LiveRoot(cached("iso-root", _root_key(base, wheels, installer_wheel, initrd), build))
+
+
+def make_live_root(out: Path, log=print) -> None:
+    """The iso-root step into `out` (squashfs.img, tree.sha256, vmlinuz, initrd.img), from the
+    cached steps it builds on; tests call it again to compare."""
+    base, wheels = live.build_base(log), live.build_wheels()
+    installer_wheel, initrd = build_installer_wheel(), build_initrd(log)
+    root = out / "rootfs"
+    subprocess.run(["cp", "-al", str(base / "rootfs"), str(root)], check=True)
+    try:
         log("iso: installer package and iso-overlay into the live root")
         _install_installer(root, wheels, installer_wheel)
         _install_overlay(root)
@@ -396,10 +407,10 @@ def build_live_root(log=print) -> LiveRoot:
         subprocess.run(["mksquashfs", str(root), str(out / "squashfs.img"), *SQUASHFS_OPTS,
                         "-all-root", "-e", *SQUASH_EXCLUDE], check=True, env=_env(),
                        stdout=subprocess.DEVNULL)
+    finally:
         shutil.rmtree(root)
-        for f in ("vmlinuz", "initrd.img"):
-            os.link(initrd / f, out / f)
-    return LiveRoot(cached("iso-root", _root_key(base, wheels, installer_wheel, initrd), build))
+    for f in ("vmlinuz", "initrd.img"):
+        os.link(initrd / f, out / f)
 
 
 def _manifest(tree: Path) -> dict:
@@ -454,10 +465,20 @@ def _mkrescue(tree: Path, iso: Path, label: str, logfile: Path) -> None:
         if not Path("/usr/lib/grub", platform).is_dir():
             raise RuntimeError(f"GRUB for {platform} is missing (tools/setup.sh installs grub-pc-bin "
                                "and grub-efi-amd64-bin)")
+    # grub-mkrescue formats its EFI image with mformat, whose volume serial is random: a shim
+    # first on PATH fixes it, so the same tree gives the same bytes.
+    shim = logfile.parent / "mkrescue-bin"
+    shim.mkdir(exist_ok=True)
+    (shim / "mformat").write_text(f'#!/bin/sh\nexec {shutil.which("mformat")} -N 415a4c31 "$@"\n')
+    (shim / "mformat").chmod(0o755)
+    env = {**_env(), "PATH": f"{shim}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
     with open(logfile, "wb") as f:
         r = subprocess.run(["grub-mkrescue", "-o", str(iso), str(tree), "--",
-                            "-volid", label, "-volume_date", "all_file_dates", f"={SOURCE_DATE_EPOCH}"],
-                           stdout=f, stderr=subprocess.STDOUT, env=_env())
+                            "-volid", label, "-volume_date", "all_file_dates", f"={SOURCE_DATE_EPOCH}",
+                            "-volume_date", "uuid", time.strftime("%Y%m%d%H%M%S00", time.gmtime(SOURCE_DATE_EPOCH)),
+                            "-boot_image", "any", "gpt_disk_guid=volume_date_uuid"],
+                           stdout=f, stderr=subprocess.STDOUT, env=env)
+    shutil.rmtree(shim)
     if r.returncode:
         raise RuntimeError(f"grub-mkrescue failed ({r.returncode}):\n" + logfile.read_text()[-3000:])
 
