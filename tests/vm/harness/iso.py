@@ -327,7 +327,7 @@ def _install_installer(root: Path, wheels: Path, installer_wheel: Path) -> None:
     shutil.copytree(wheels, stage, ignore=shutil.ignore_patterns(".azl-inputs"))
     for w in installer_wheel.glob("*.whl"):
         shutil.copy(w, stage / w.name)
-    env = {"SOURCE_DATE_EPOCH": str(SOURCE_DATE_EPOCH), "PYTHONHASHSEED": "0"}
+    env = {"SOURCE_DATE_EPOCH": str(SOURCE_DATE_EPOCH), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
     debian.chroot(root, "python3", "-m", "venv", "--system-site-packages", "/opt/azl-venv", env=env)
     whl = sorted(f"/opt/wheels/{p.name}" for p in stage.iterdir() if p.suffix == ".whl")
     debian.chroot(root, "/opt/azl-venv/bin/pip", "install", "-q", "--no-index", "--no-deps",
@@ -336,7 +336,9 @@ def _install_installer(root: Path, wheels: Path, installer_wheel: Path) -> None:
     for cache in list(venv.rglob("__pycache__")):
         shutil.rmtree(cache)
     # pip's RECORD lists the .pyc files it did not write; the installer never uninstalls here.
-    debian.chroot(root, "/opt/azl-venv/bin/python3", "-m", "compileall", "-q",
+    # -f: the venv's own start-up (setuptools' .pth imports _distutils_hack) leaves a few
+    # timestamp-based .pyc behind, which compileall would otherwise keep.
+    debian.chroot(root, "/opt/azl-venv/bin/python3", "-m", "compileall", "-q", "-f",
                   "--invalidation-mode", "unchecked-hash", "/opt/azl-venv/lib",
                   "/usr/lib/python3.11", "/usr/lib/python3/dist-packages", env=env,
                   stdout=subprocess.DEVNULL)

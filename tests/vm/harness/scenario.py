@@ -260,6 +260,8 @@ def verify_install(sc: Scenario, key: Path, timer: Timer) -> dict:
 
 
 SUCCESS_LINE = "Installation finished in "
+# systemd's status line for the medium's installer unit (cut at the console's width)
+INSTALLER_STARTED = "Started azl-install.servic"
 
 
 def install_from_iso(build, sc: Scenario, pubkey: str, timer: Timer, boot_name: str,
@@ -291,7 +293,7 @@ def install_from_iso(build, sc: Scenario, pubkey: str, timer: Timer, boot_name: 
     with vm:
         try:
             sc.results["menu_seconds"] = isoboot.choose_entry(vm, entry, (*isoboot.TEST_ARGS, *extra))
-            vm.wait_for("Started azl-install.service", 600)
+            vm.wait_for(INSTALLER_STARTED, 600)
             started = vm.elapsed()
             timer.add("boot", sc.name, started)
             vm.wait_exit(sc.timeout)
