@@ -19,7 +19,7 @@ lang en_US.UTF-8
 rootpw --lock
 ignoredisk --only-use=iso-ks-os
 clearpart --all --initlabel
-autopart --type=lvm
+part / --size=4096
 part /srv --size=notanumber
 bootloader --timeout=1
 poweroff
