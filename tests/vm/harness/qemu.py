@@ -121,13 +121,14 @@ def _disk_args(disks: list[Disk]) -> list[str]:
     return args
 
 
-def _cdrom_args(iso: Path, bus: str) -> list[str]:
+def _cdrom_args(iso: Path, bus: str, boot: bool = True) -> list[str]:
     drive = ["-drive", f"file={iso},if=none,id=cdrom0,media=cdrom,readonly=on,format=raw"]
+    index = ",bootindex=0" if boot else ""    # -kernel takes boot index 0 itself
     if bus == "sata":   # q35's built-in ICH9 AHCI controller ("ide"), port 2
-        return drive + ["-device", "ide-cd,drive=cdrom0,bus=ide.2,bootindex=0"]
+        return drive + ["-device", f"ide-cd,drive=cdrom0,bus=ide.2{index}"]
     if bus == "scsi":
         return drive + ["-device", "virtio-scsi-pci,id=scsicd", "-device",
-                        "scsi-cd,drive=cdrom0,bus=scsicd.0,bootindex=0"]
+                        f"scsi-cd,drive=cdrom0,bus=scsicd.0{index}"]
     raise ValueError(f"CD-ROM bus {bus!r}: sata or scsi")
 
 
@@ -182,7 +183,7 @@ class VM:
                 cmd += ["-initrd", str(self.initrd)]
         cmd += _disk_args(self.disks)
         if self.cdrom:
-            cmd += _cdrom_args(Path(self.cdrom), self.cdrom_bus)
+            cmd += _cdrom_args(Path(self.cdrom), self.cdrom_bus, boot=self.kernel is None)
         for s in self.shares:
             cmd += ["-virtfs", f"local,path={s.path},mount_tag={s.tag},security_model=none"
                     + (",readonly=on" if s.readonly else "")]
