@@ -8,9 +8,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import live, payload, ssh, timings  # noqa: E402
+from harness import iso, live, payload, ssh, timings  # noqa: E402
 
-REQUIRED_TOOLS = ("qemu-system-x86_64", "debootstrap", "mkfs.ext4", "ssh", "zstd", "mksquashfs")
+REQUIRED_TOOLS = ("qemu-system-x86_64", "debootstrap", "mkfs.ext4", "ssh", "zstd", "mksquashfs",
+                  "grub-mkrescue", "xorriso", "mformat")
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,10 @@ def test_payload(vm_builds):
 @pytest.fixture(scope="session")
 def ssh_key(vm_tools) -> Path:
     return ssh.harness_key()
+
+
+@pytest.fixture(scope="session")
+def install_medium(vm_builds, vm_timer):
+    """build/azl-install.iso (make iso), built after the live env and the payload it reuses."""
+    with vm_timer.phase("build", "iso"):
+        return iso.build_iso()

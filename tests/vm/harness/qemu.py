@@ -121,6 +121,17 @@ def _disk_args(disks: list[Disk]) -> list[str]:
     return args
 
 
+def _cdrom_args(iso: Path, bus: str, boot: bool = True) -> list[str]:
+    drive = ["-drive", f"file={iso},if=none,id=cdrom0,media=cdrom,readonly=on,format=raw"]
+    index = ",bootindex=0" if boot else ""    # -kernel takes boot index 0 itself
+    if bus == "sata":   # q35's built-in ICH9 AHCI controller ("ide"), port 2
+        return drive + ["-device", f"ide-cd,drive=cdrom0,bus=ide.2{index}"]
+    if bus == "scsi":
+        return drive + ["-device", "virtio-scsi-pci,id=scsicd", "-device",
+                        f"scsi-cd,drive=cdrom0,bus=scsicd.0{index}"]
+    raise ValueError(f"CD-ROM bus {bus!r}: sata or scsi")
+
+
 @dataclass
 class VM:
     """One running QEMU process with its serial console captured to a file."""
@@ -138,6 +149,8 @@ class VM:
     fatal_patterns: tuple = FATAL_PATTERNS
     interactive: bool = False   # the serial console's input is a pipe the harness types into
     answers: dict[str, str] = field(default_factory=dict)   # console prompt -> line typed once
+    cdrom: Path | None = None   # an ISO in a CD-ROM drive (the firmware boots it first)
+    cdrom_bus: str = "sata"     # sata: the q35 board's AHCI; scsi: virtio-scsi
 
     def __post_init__(self):
         if self.firmware not in FIRMWARES:
@@ -150,6 +163,8 @@ class VM:
         self.proc: subprocess.Popen | None = None
         self._seen = threading.Condition()
         self.started = 0.0
+        self.raw = bytearray()      # the console's last bytes as sent (screens drawn without newlines)
+        self.raw_total = 0          # bytes received in all
 
     def command(self, serial="stdio") -> list[str]:
         cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi", "-cpu", "max",
@@ -167,6 +182,8 @@ class VM:
             if self.initrd:
                 cmd += ["-initrd", str(self.initrd)]
         cmd += _disk_args(self.disks)
+        if self.cdrom:
+            cmd += _cdrom_args(Path(self.cdrom), self.cdrom_bus, boot=self.kernel is None)
         for s in self.shares:
             cmd += ["-virtfs", f"local,path={s.path},mount_tag={s.tag},security_model=none"
                     + (",readonly=on" if s.readonly else "")]
@@ -206,6 +223,11 @@ class VM:
                 chunk = os.read(fd, 4096)
                 if pending and chunk:
                     self._answer(chunk, pending, seen)
+                with self._seen:
+                    self.raw += chunk
+                    self.raw_total += len(chunk)
+                    del self.raw[:-(1 << 20)]
+                    self._seen.notify_all()
                 buf += chunk
                 *complete, buf = buf.split(b"\n")
                 if not chunk:
@@ -239,6 +261,22 @@ class VM:
             while True:
                 if any(text in l for l in self.lines):
                     return self.elapsed()
+                self._check_alive(f"waiting for {text!r}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self.timeout_error(f"{text!r} not seen on the serial console")
+                self._seen.wait(min(left, 1.0))
+
+    def wait_raw(self, text: str | bytes, timeout: float, after: int = 0) -> int:
+        """Wait until the raw console output (escape sequences and all) past byte `after` holds
+        text; return the byte count received so far (an `after` for the next wait)."""
+        want = text.encode() if isinstance(text, str) else text
+        deadline = time.monotonic() + timeout
+        with self._seen:
+            while True:
+                start = max(0, len(self.raw) - (self.raw_total - after))
+                if want in self.raw[start:]:
+                    return self.raw_total
                 self._check_alive(f"waiting for {text!r}")
                 left = deadline - time.monotonic()
                 if left <= 0:

@@ -26,6 +26,7 @@ from . import verify
 from .diskhash import hash_disks, hash_range
 from .guest import run_guest
 from .live import LiveEnv
+from .qemu import FATAL_PATTERNS, GuestError
 from .payload import Payload
 from .paths import BUILD, SCENARIOS, SCRIPTS
 from .qemu import Disk, Share, sparse_disk
@@ -256,3 +257,53 @@ def verify_install(sc: Scenario, key: Path, timer: Timer) -> dict:
     boot = [d for d in r["disks"] if d.selected]
     return verify.boot_and_check(f"{sc.name}-installed", sc.workdir / "boot", boot, sc.firmware,
                                  sc.expected, key, timer=timer, scenario=sc.name, unlock=sc.unlock)
+
+
+SUCCESS_LINE = "Installation finished in "
+# systemd's status line for the medium's installer unit (cut at the console's width)
+INSTALLER_STARTED = "Started azl-install.servic"
+
+
+def install_from_iso(build, sc: Scenario, pubkey: str, timer: Timer, boot_name: str,
+                     entry: str = "unattended", extra: tuple[str, ...] = (),
+                     ks_disk: str = "oemdrv") -> None:
+    """Boot the installation medium (build: iso.IsoBuild) as a CD-ROM with the scenario's disks
+    and its kickstart on a disk labelled OEMDRV (ks_disk "oemdrv") or on a USB stick labelled
+    AZL-KS (ks_disk "hd": the caller's `extra` names it with inst.ks=hd:...), choose `entry` in
+    GRUB and let the installer run as it does for users (azl-install.service, `azl-install
+    start`). The kickstart's poweroff ends the run. Fills sc.results like install(): rc (0 when
+    the console shows the success line and the guest powered off), output (the serial log),
+    the hashes of every disk the install must not change (the kickstart's disk included)."""
+    from . import isoboot
+
+    sc.workdir.mkdir(parents=True, exist_ok=True)
+    disks = _prepare_disks(sc)
+    ks = sc.kickstart.replace("{pubkey}", pubkey.strip())
+    if ks_disk == "oemdrv":
+        ks_dev = Disk(_oemdrv_image(sc, "OEMDRV", "ks.cfg", ks), bus="virtio", serial="azl-oemdrv",
+                      selected=False)
+    else:
+        ks_dev = Disk(_oemdrv_image(sc, "AZL-KS", "kickstarts/ks.cfg", ks), bus="usb", serial="azl-ks",
+                      selected=False)
+    untouched = [d for d in disks if not d.selected] + [ks_dev]
+    sc.results.update(disks=disks, before=hash_disks(untouched), kept_before=_kept_partitions(sc))
+    vm = isoboot.iso_vm(build, boot_name, [*disks, ks_dev], sc.firmware,
+                        fatal_patterns=isoboot.INSTALL_FAILED + FATAL_PATTERNS)
+    rc = None
+    with vm:
+        try:
+            sc.results["menu_seconds"] = isoboot.choose_entry(vm, entry, (*isoboot.TEST_ARGS, *extra))
+            vm.wait_for(INSTALLER_STARTED, 600)
+            started = vm.elapsed()
+            timer.add("boot", sc.name, started)
+            vm.wait_exit(sc.timeout)
+            timer.add("install", sc.name, vm.elapsed() - started)
+            rc = 0 if any(SUCCESS_LINE in line for line in vm.lines) else 1
+        except GuestError as exc:
+            sc.results["error"] = str(exc)
+            rc = 1
+    sc.results.update(rc=rc, output=vm.serial_log.read_text(errors="replace"), serial_tail=vm.tail(60),
+                      serial_log=vm.serial_log, raw=bytes(vm.raw))
+    sc.results["after"] = hash_disks(untouched)
+    sc.results["kept_after"] = _kept_partitions(sc)
+

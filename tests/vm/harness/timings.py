@@ -1,6 +1,6 @@
 """Per-phase timings, merged into build/vm-timings.json.
 
-Phases: build, boot, storage, payload, config, bootloader, reboot, checks.
+Phases: build, boot, storage, payload, config, bootloader, reboot, checks, install.
 Each record is {"scenario", "phase", "seconds", "at"}; a rerun of a scenario
 replaces that scenario's earlier records.
 """
@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from .paths import BUILD
 
 TIMINGS = BUILD / "vm-timings.json"
-PHASES = ("build", "boot", "storage", "payload", "config", "bootloader", "reboot", "checks")
+PHASES = ("build", "boot", "storage", "payload", "config", "bootloader", "reboot", "checks",
+          "install")   # install: a whole install from the ISO (no phase marks on its console)
 
 
 class Timer:
