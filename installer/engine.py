@@ -255,6 +255,7 @@ def _on_error(ctx: InstallContext, mounted: bool) -> None:
         ctx.log.warning("%%onerror scripts could not run: %s", exc)
     if not mounted:
         return
+    _keep_logs_on_target(ctx)
     try:
         cleanup = load_step("unmount")
         cleanup.apply(ctx)
@@ -269,6 +270,24 @@ def _on_error(ctx: InstallContext, mounted: bool) -> None:
         unmount_all(str(ctx.target))
     except Exception as exc:
         ctx.log.warning("could not unmount %s after the failure: %s", ctx.target, exc)
+
+
+def _keep_logs_on_target(ctx: InstallContext) -> None:
+    """After a failure with the target root mounted, its /var/log/installer gets the logs so far
+    (they stay in the live log directory too)."""
+    import os
+
+    from installer import installlog
+
+    if not os.path.ismount(ctx.target):
+        return
+    try:
+        for handler in ctx.log.handlers:
+            handler.flush()
+        dest = installlog.copy_to_target(ctx.log_dir, ctx.target)
+        ctx.log.info("logs so far copied to %s", dest)
+    except OSError as exc:
+        ctx.log.warning("could not copy the logs to the target: %s", exc)
 
 
 def _power(ctx: InstallContext) -> None:
