@@ -98,11 +98,30 @@ def step_name(step: Any) -> str:
     return getattr(step, "NAME", None) or getattr(step, "__name__", "step").rsplit(".", 1)[-1]
 
 
-def run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
-        events: Callable[[Event], None] = discard, dry_run: bool = False,
-        log_dir: str | Path = "/tmp/azl-install", steps: Sequence[Any] | None = None,
-        validator: Callable | None = None, runner=None, power_action: bool = True) -> InstallResult:
-    """Validate the plan, then run (or, in a dry run, describe) every step in order."""
+def run(plan, machine, product, *, events: Callable[[Event], None] = discard, **kwargs) -> InstallResult:
+    """Validate the plan, then run (or, in a dry run, describe) every step in order. The events
+    also go to the live event socket when the live launcher asked for one (AZL_EVENT_SOCKET)."""
+    from installer import eventbus
+
+    server = eventbus.serve_from_env()
+    if server is None:
+        return _run(plan, machine, product, events=events, **kwargs)
+    sink = events
+
+    def both(event: Event) -> None:
+        server(event)
+        sink(event)
+
+    try:
+        return _run(plan, machine, product, events=both, **kwargs)
+    finally:
+        server.close()
+
+
+def _run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
+         events: Callable[[Event], None] = discard, dry_run: bool = False,
+         log_dir: str | Path = "/tmp/azl-install", steps: Sequence[Any] | None = None,
+         validator: Callable | None = None, runner=None, power_action: bool = True) -> InstallResult:
     from installer import installlog
 
     started = time.monotonic()

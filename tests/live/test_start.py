@@ -1,5 +1,3 @@
-import subprocess
-import sys
 from pathlib import Path
 
 from installer.live.bootopts import parse_cmdline
@@ -37,13 +35,3 @@ def test_start_with_missing_kickstart_fails_unattended(tmp_path, capsys):
     cmdline.write_text(f"inst.ks=file://{tmp_path}/missing.ks inst.cmdline\n")
     assert main(["start", "--cmdline-file", str(cmdline), "--print"]) == 1
     assert "no such file" in capsys.readouterr().err
-
-
-def test_overlay_unit_starts_the_launcher():
-    unit = (ROOT / "iso-overlay/etc/systemd/system/azl-install.service").read_text()
-    exec_line = next(l for l in unit.splitlines() if l.startswith("ExecStart="))
-    launcher = ROOT / "iso-overlay" / exec_line.split("=", 1)[1].lstrip("/")
-    assert launcher.is_file() and launcher.stat().st_mode & 0o111
-    wants = ROOT / "iso-overlay/etc/systemd/system/multi-user.target.wants/azl-install.service"
-    assert wants.is_symlink() and wants.resolve() == (ROOT / "iso-overlay/etc/systemd/system/azl-install.service").resolve()
-    assert subprocess.run(["sh", "-n", str(launcher)]).returncode == 0
