@@ -18,6 +18,7 @@ COMMANDS = {
     "start": "installer.commands.start",
     "console": "installer.commands.console",
     "monitor": "installer.commands.monitor",
+    "sshd-setup": "installer.commands.sshd",
 }
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

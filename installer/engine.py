@@ -121,14 +121,15 @@ def run(plan, machine, product, *, events: Callable[[Event], None] = discard, **
 def _run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
          events: Callable[[Event], None] = discard, dry_run: bool = False,
          log_dir: str | Path = "/tmp/azl-install", steps: Sequence[Any] | None = None,
-         validator: Callable | None = None, runner=None, power_action: bool = True) -> InstallResult:
+         validator: Callable | None = None, runner=None, power_action: bool = True,
+         nosave: frozenset[str] = frozenset(), strict: bool = False) -> InstallResult:
     from installer import installlog
 
     started = time.monotonic()
     install_log = installlog.setup(Path(log_dir), plan, "dry-run.log" if dry_run else installlog.LOG_NAME)
     ctx = InstallContext(plan=plan, machine=machine, product=product, target=Path(target), events=events,
                          dry_run=dry_run, log=install_log.logger, log_dir=Path(log_dir), runner=runner,
-                         redact=install_log.redactor.redact)
+                         redact=install_log.redactor.redact, nosave=frozenset(nosave))
     result = InstallResult(ok=False, dry_run=dry_run, log_path=install_log.path, recorded=ctx.recorded)
     log = ctx.log
     log.info("azl-install %s: product %s, target %s", "dry run" if dry_run else "install", product.id, target)
@@ -153,9 +154,11 @@ def _run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
     for d in diagnostics:
         if not getattr(d, "is_error", True):
             ctx.warn(str(d))
-    errs = [d for d in diagnostics if getattr(d, "is_error", True)]
+    errs = [d for d in diagnostics if strict or getattr(d, "is_error", True)]
     if errs:
-        return fail("validate", "The install plan is not valid; nothing was changed:\n"
+        why = "has warnings (strict: inst.ksstrict)" if strict and not any(
+            getattr(d, "is_error", True) for d in errs) else "is not valid"
+        return fail("validate", f"The install plan {why}; nothing was changed:\n"
                     + "\n".join(str(d) for d in errs))
 
     # 2. Resolve every step before running the first one.
@@ -274,7 +277,8 @@ def _on_error(ctx: InstallContext, mounted: bool) -> None:
         ctx.log.warning("%%onerror scripts could not run: %s", exc)
     if not mounted:
         return
-    _keep_logs_on_target(ctx)
+    if "logs" not in ctx.nosave:
+        _keep_logs_on_target(ctx)
     try:
         cleanup = load_step("unmount")
         cleanup.apply(ctx)

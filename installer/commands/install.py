@@ -22,6 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json-events", nargs="?", const="-", default=None, metavar="FILE|-",
                         help="write the engine events as JSON lines (docs/events.schema.json) to FILE, "
                              "or to standard output instead of the console view with '-' or no value")
+    parser.add_argument("--strict", action="store_true",
+                        help="kickstart warnings are errors (the boot option inst.ksstrict)")
+    parser.add_argument("--nosave", default="", metavar="LIST",
+                        help="comma-separated: input_ks, output_ks, all_ks, logs, all: what the installed system "
+                             "does not get a copy of (the boot option inst.nosave=)")
     parser.add_argument("--log-dir", metavar="DIR", default="/tmp/azl-install",
                         help="where the live install log goes (default: /tmp/azl-install)")
     parser.add_argument("--no-power-action", action="store_true",
@@ -93,6 +98,20 @@ def open_events_file(path: str):
     return os.fdopen(fd, "w", encoding="ascii")
 
 
+def _tell_monitors(step: str, message: str) -> None:
+    """A failure before the engine starts still reaches the monitors on the other consoles."""
+    from installer import eventbus
+    from installer.model.events import Failed
+
+    server = eventbus.serve_from_env()
+    if server is not None:
+        server(Failed(step=step, message=message))
+        import time as _time
+
+        _time.sleep(1.0)  # monitors reconnect every half second: let them read it
+        server.close()
+
+
 def erased_by(plan, machine, product) -> list[str]:
     """What the plan destroys on this machine (blivet's destroy actions), for the confirmation."""
     from installer.storage.preview import preview_storage
@@ -125,11 +144,24 @@ def run(args: argparse.Namespace) -> int:
         except KickstartFetchError as exc:
             print(f"azl-install install: {exc}", file=err)
             return 1
+    from installer.live.bootopts import NOSAVE_EXPANDS, NOSAVE_VALUES
+
+    nosave: set[str] = set()
+    for item in filter(None, args.nosave.split(",")):
+        if item not in NOSAVE_VALUES:
+            print(f"azl-install install: --nosave: {item!r} is not one of {', '.join(sorted(NOSAVE_VALUES))}",
+                  file=err)
+            return 2
+        nosave |= NOSAVE_EXPANDS.get(item, {item})
     result = load_kickstart(kickstart, product=product)
     for d in result.diagnostics:
         print(str(d), file=err)
-    if not result.ok or result.plan is None:
-        print(f"azl-install install: {kickstart} has errors; nothing was changed", file=err)
+    strict_failure = args.strict and any(not d.is_error for d in result.diagnostics)
+    if not result.ok or result.plan is None or strict_failure:
+        why = "has errors" if not result.ok or result.plan is None else "has warnings (strict: inst.ksstrict)"
+        print(f"azl-install install: {kickstart} {why}; nothing was changed", file=err)
+        _tell_monitors("validate", f"{kickstart} {why}; nothing was changed:\n"
+                       + "\n".join(str(d) for d in result.diagnostics))
         return 1
     plan = result.plan
     if machine is None:
@@ -165,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
     if marks:
         renderer = PhaseMarks(renderer)
     outcome = engine.run(plan, machine, product, target=args.target, events=renderer,
-                         dry_run=args.dry_run, log_dir=args.log_dir, power_action=not args.no_power_action)
+                         dry_run=args.dry_run, log_dir=args.log_dir, power_action=not args.no_power_action,
+                         nosave=frozenset(nosave), strict=args.strict)
     if events_file is not None:
         events_file.close()
     if not json_only:

@@ -166,6 +166,7 @@ class Launcher:
         self.say(f"Azure Linux installer ({self.where})")
         self.say("Press Enter to install from this console.")
         self.say("(The first console where Enter is pressed runs the install; the others show its progress.)")
+        self.show_ssh()
         while True:
             owner = self.ownership.current()
             if owner is not None:
@@ -176,6 +177,14 @@ class Launcher:
                 return "eof"
             if line:
                 return "claim"
+
+    def show_ssh(self) -> None:
+        """inst.sshd's addresses and host key fingerprints (written by azl-install sshd-setup)."""
+        try:
+            text = (self.ownership.run_dir / "sshd.txt").read_text()
+        except OSError:
+            return
+        self.say(text.rstrip("\n"))
 
     def menu(self, headline: str, success: bool) -> str:
         choices = [("claim", "Restart the installer"), ("monitor", "Watch the install (read-only)"),

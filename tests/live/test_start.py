@@ -35,3 +35,22 @@ def test_start_with_missing_kickstart_fails_unattended(tmp_path, capsys):
     cmdline.write_text(f"inst.ks=file://{tmp_path}/missing.ks inst.cmdline\n")
     assert main(["start", "--cmdline-file", str(cmdline), "--print"]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_boot_option_errors_stop_before_anything(tmp_path, capsys):
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text("inst.ks=nfs:srv:/ks.cfg inst.cmdline ip=bogus\n")
+    assert main(["start", "--cmdline-file", str(cmdline), "--print"]) == 1
+    err = capsys.readouterr().err
+    assert "inst.ks=nfs:srv:/ks.cfg: NFS is not supported" in err and "ip=bogus:" in err
+    assert "nothing was changed" in err
+
+
+def test_strict_and_nosave_reach_the_unattended_install(tmp_path, capsys):
+    ks = tmp_path / "my.ks"
+    ks.write_text("text\n")
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text(f"inst.ks=file://{ks} inst.cmdline inst.ksstrict inst.nosave=all_ks\n")
+    assert main(["start", "--cmdline-file", str(cmdline), "--print"]) == 0
+    assert capsys.readouterr().out.strip() == \
+        f"azl-install install --kickstart {ks} --yes --strict --nosave input_ks,output_ks"

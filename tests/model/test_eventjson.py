@@ -105,3 +105,59 @@ def test_decode_ignores_unknown_optional_keys():
     record = json.loads(eventjson.encode(SAMPLES[1]))
     record["new_field"] = "from a newer writer"
     assert eventjson.decode(json.dumps(record)) == SAMPLES[1]
+
+
+def test_a_kickstart_with_errors_reaches_the_monitors_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    import threading
+
+    from installer.eventbus import Follower
+
+    sock = tmp_path / "events.sock"
+    monkeypatch.setenv("AZL_EVENT_SOCKET", str(sock))
+    bad = tmp_path / "bad.ks"
+    bad.write_text("text\nbogus_command --x\nrootpw\n")
+    seen = []
+
+    def watch():
+        for event in Follower(sock, idle_limit=8):
+            if event is not None:
+                seen.append(event)
+                return
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    rc = main(["install", "-k", str(bad), "--machine", str(PROFILES / "nvme-uefi.json"), "--yes",
+               "--target", str(tmp_path / "target"), "--log-dir", str(tmp_path / "logs")])
+    watcher.join(10)
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:2:" in err
+    assert seen and seen[0].kind == "failed" and f"{bad}:2:" in seen[0].message
+    assert not (tmp_path / "target").exists() and not (tmp_path / "logs").exists()
+
+
+def test_strict_turns_warnings_into_errors(tmp_path, capsys):
+    ks = tmp_path / "warn.ks"
+    text = (ROOT / "kickstarts/minimal.ks").read_text()
+    ks.write_text(text.replace("autopart --type=lvm --nohome --noswap",
+                               "autopart --type=lvm --nohome --noswap --encrypted --passphrase=Xq9zk", 1))
+    args = ["install", "-k", str(ks), "--machine", str(PROFILES / "nvme-uefi.json"), "--dry-run",
+            "--log-dir", str(tmp_path / "logs")]
+    assert main(args) == 0
+    assert f"{ks}:24: warning: the encryption passphrase is shorter" in capsys.readouterr().out
+    assert main([*args, "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert "has warnings (strict: inst.ksstrict); nothing was changed" in out
+    assert f"{ks}:24: warning: the encryption passphrase is shorter" in out
+
+
+def test_nosave_leaves_out_what_it_names(tmp_path, capsys):
+    args = ["install", "-k", str(ROOT / "kickstarts/minimal.ks"), "--machine", str(PROFILES / "nvme-uefi.json"),
+            "--dry-run", "--log-dir", str(tmp_path / "logs")]
+    assert main(args) == 0
+    full = capsys.readouterr().out
+    assert "installer-ks.cfg" in full and "copy the install logs" in full
+    assert main([*args, "--nosave", "output_ks,logs"]) == 0
+    out = capsys.readouterr().out
+    assert "installer-ks.cfg" not in out and "copy the install logs" not in out and "original-ks.cfg" in out
+    assert main([*args, "--nosave", "kernel"]) == 2
