@@ -136,7 +136,7 @@ def merge_keys(accounts: list[SshAccount], keys_text: str, username: str = DEFAU
     return bad
 
 
-def sshd_config(accounts: list[SshAccount]) -> str:
+def sshd_config(accounts: list[SshAccount], keys_dir: str = f"/{KEYS_DIR}", session: str = SESSION) -> str:
     names = ",".join(a.username for a in accounts)
     password = "yes" if any(a.password_hash for a in accounts) else "no"
     return "\n".join([
@@ -147,8 +147,8 @@ def sshd_config(accounts: list[SshAccount]) -> str:
         f"    PasswordAuthentication {password}",
         "    KbdInteractiveAuthentication no",
         "    PubkeyAuthentication yes",
-        f"    AuthorizedKeysFile /{KEYS_DIR}/%u",
-        f"    ForceCommand {SESSION}",
+        f"    AuthorizedKeysFile {keys_dir}/%u",
+        f"    ForceCommand {session}",
         "    PermitTTY yes",
         "    AllowTcpForwarding no",
         "    X11Forwarding no",
