@@ -68,7 +68,7 @@ def run(args) -> int:
     auto = opts.ks is not None or args.now
     delay = 0.0 if args.ssh or args.now or where == primary_console(cmdline) else AUTO_DELAY_SECONDARY
     launcher = Launcher(where, commands, Ownership(args.run_dir), auto=auto, auto_delay=delay if auto else 0.0,
-                        ssh=args.ssh, env=env)
+                        ssh=args.ssh, env=env, hold_success=opts.cmdline and not args.ssh)
     return launcher.loop()
 
 

@@ -39,7 +39,7 @@ def describe_status(status: int) -> str:
 
 class Launcher:
     def __init__(self, where: str, commands: Commands, ownership: Ownership, *, auto: bool = False,
-                 auto_delay: float = 0.0, ssh: bool = False, fd_in: int = 0, fd_out: int = 1,
+                 auto_delay: float = 0.0, ssh: bool = False, hold_success: bool = False, fd_in: int = 0, fd_out: int = 1,
                  env: dict[str, str] | None = None, log_dir: str = "/tmp/azl-install",
                  spawn: Callable[[list[str], dict[str, str]], int] | None = None):
         self.where = where
@@ -48,6 +48,7 @@ class Launcher:
         self.auto = auto
         self.auto_delay = auto_delay
         self.ssh = ssh
+        self.hold_success = hold_success  # inst.cmdline: the success line stays last until Enter
         self.fd_in = fd_in
         self.fd_out = fd_out
         self.env = dict(env if env is not None else os.environ)
@@ -89,8 +90,9 @@ class Launcher:
         except (termios.error, OSError):
             return None
 
-    def restore_terminal(self) -> None:
-        """After a child (a crashed TUI leaves raw mode, the alternate screen, a hidden cursor)."""
+    def restore_terminal(self, crashed: bool = False) -> None:
+        """After a child: its terminal modes undone; after a crash (a TUI leaves the alternate
+        screen, mouse reporting, a hidden cursor) also those, on terminals that know them."""
         import termios
 
         if self._termios is None:
@@ -100,7 +102,7 @@ class Launcher:
             termios.tcflush(self.fd_in, termios.TCIFLUSH)
         except (termios.error, OSError):
             return
-        if self.env.get("TERM", "dumb") not in ("dumb", ""):
+        if crashed and self.env.get("TERM", "dumb") not in ("dumb", ""):
             os.write(self.fd_out, b"\x1b[?1049l\x1b[?1000l\x1b[?1006l\x1b[?25h\x1b[0m")
 
     # children -----------------------------------------------------------------------------
@@ -117,10 +119,12 @@ class Launcher:
             signal.signal(signal.SIGINT, old)
 
     def run(self, argv: list[str], env: dict[str, str] | None = None) -> int:
+        status = 1
         try:
-            return self.spawn(argv, env if env is not None else dict(self.env))
+            status = self.spawn(argv, env if env is not None else dict(self.env))
+            return status
         finally:
-            self.restore_terminal()
+            self.restore_terminal(crashed=status != 0)
 
     def run_installer(self) -> int:
         try:
@@ -145,6 +149,10 @@ class Launcher:
             elif action == "claim":
                 if self.ownership.claim(self.where):
                     status = self.run_installer()
+                    if self.hold_success and status == 0:
+                        # unattended: the success line stays the last one until someone comes
+                        if self.read_line(None) is None:
+                            return 0
                     action = self.menu(describe_status(status), status == 0)
                 else:
                     action = "monitor"

@@ -318,3 +318,22 @@ def test_the_second_console_gets_the_monitor_of_the_first(tmp_path):
 @pytest.mark.parametrize("status,text", [(0, "finished"), (3, "status 3"), (-9, "SIGKILL")])
 def test_describe_status(status, text):
     assert text in describe_status(status)
+
+
+def test_unattended_success_line_stays_last_and_clean(tmp_path):
+    (tmp_path / "cmdline").write_text("console=tty0 console=ttyS0 inst.ks=file:/nonexistent inst.cmdline\n")
+    console = Console(tmp_path, "--tty", "ttyS0", "--installer", "sh -c 'echo Installation finished in 1 s.'")
+    try:
+        console.expect("Installation finished in 1 s.")
+        time.sleep(1.0)
+        try:
+            while select.select([console.master], [], [], 0.2)[0]:
+                console.seen += os.read(console.master, 4096).decode()
+        except OSError:
+            pass
+        assert console.seen.rstrip().endswith("Installation finished in 1 s.")
+        assert "\x1b" not in console.seen and "Press Enter" not in console.seen
+        console.send("\r")
+        console.expect("Choice [4]: ")
+    finally:
+        console.close()
