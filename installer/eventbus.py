@@ -99,7 +99,17 @@ class EventServer:
             self.history.add(event, line)
             self.clients = [c for c in self.clients if self._send(c, [line])]
 
+    @property
+    def end_path(self) -> Path:
+        """Where close() leaves the last event when it ended the install (finished or failed)."""
+        return self.path.with_name(self.path.name + ".end")
+
     def close(self) -> None:
+        if self.history.end:
+            try:
+                self.end_path.write_text(self.history.end + "\n")
+            except OSError:
+                pass
         self._closed = True
         with self.lock:
             for conn in self.clients:
@@ -114,6 +124,17 @@ class EventServer:
             self.path.unlink()
         except OSError:
             pass
+
+
+def last_end(path: str | Path = DEFAULT_SOCKET, since: float = 0.0) -> Event | None:
+    """The finished/failed event the last install on this socket ended with, if written after `since`."""
+    end = Path(str(path) + ".end")
+    try:
+        if end.stat().st_mtime < since:
+            return None
+        return decode(end.read_text())
+    except (OSError, EventDecodeError):
+        return None
 
 
 def serve_from_env() -> EventServer | None:

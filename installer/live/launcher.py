@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from installer.eventbus import DEFAULT_SOCKET, ENV, last_end
 from installer.live.owner import Ownership
 
 PROMPT_POLL = 1.0  # seconds between checks whether another console took the install
@@ -28,9 +29,11 @@ class Commands:
     poweroff: list[str] = field(default_factory=lambda: ["systemctl", "poweroff"])
 
 
-def describe_status(status: int) -> str:
+def describe_status(status: int, end=None) -> str:
+    if status == 0 and end is not None and end.kind == "finished":
+        return "The dry run finished." if end.dry_run else "Installation complete."
     if status == 0:
-        return "The installer finished."
+        return "The installer exited."
     if status < 0:
         name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
         return f"The installer was killed by {name}."
@@ -148,12 +151,15 @@ class Launcher:
                 action = "claim"
             elif action == "claim":
                 if self.ownership.claim(self.where):
+                    started = time.time()
                     status = self.run_installer()
+                    end = last_end(self.env.get(ENV, DEFAULT_SOCKET), since=started - 1)
+                    installed = status == 0 and end is not None and end.kind == "finished" and not end.dry_run
                     if self.hold_success and status == 0:
                         # unattended: the success line stays the last one until someone comes
                         if self.read_line(None) is None:
                             return 0
-                    action = self.menu(describe_status(status), status == 0)
+                    action = self.menu(describe_status(status, end), installed)
                 else:
                     action = "monitor"
             elif action == "monitor":

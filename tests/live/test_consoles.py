@@ -280,10 +280,23 @@ def test_a_crashed_installer_leaves_a_menu_with_shell_and_restart(tmp_path):
 
 
 def test_a_finished_install_offers_reboot_first(tmp_path):
-    console = Console(tmp_path, "--now", "--tty", "tty1", "--installer", "sh -c 'echo DONE; exit 0'")
+    installer = (f"{sys.executable} -c \"import sys; sys.path.insert(0, {str(ROOT)!r});"
+                 "from installer.eventbus import serve_from_env;"
+                 "from installer.model.events import Finished;"
+                 "s = serve_from_env(); s(Finished(seconds=5.0)); s.close(); print('DONE')\"")
+    console = Console(tmp_path, "--now", "--tty", "tty1", "--installer", installer)
     try:
         screen = console.expect("Choice [4]: ")
-        assert "The installer finished." in screen and "DONE" in screen
+        assert "Installation complete." in screen and "DONE" in screen
+    finally:
+        console.close()
+
+
+def test_quitting_the_installer_offers_restart_first(tmp_path):
+    console = Console(tmp_path, "--now", "--tty", "tty1", "--installer", "sh -c 'echo QUIT; exit 0'")
+    try:
+        screen = console.expect("Choice [1]: ")
+        assert "The installer exited." in screen and "QUIT" in screen
     finally:
         console.close()
 
@@ -315,7 +328,7 @@ def test_the_second_console_gets_the_monitor_of_the_first(tmp_path):
         first.close()
 
 
-@pytest.mark.parametrize("status,text", [(0, "finished"), (3, "status 3"), (-9, "SIGKILL")])
+@pytest.mark.parametrize("status,text", [(0, "exited."), (3, "status 3"), (-9, "SIGKILL")])
 def test_describe_status(status, text):
     assert text in describe_status(status)
 
@@ -334,6 +347,6 @@ def test_unattended_success_line_stays_last_and_clean(tmp_path):
         assert console.seen.rstrip().endswith("Installation finished in 1 s.")
         assert "\x1b" not in console.seen and "Press Enter" not in console.seen
         console.send("\r")
-        console.expect("Choice [4]: ")
+        console.expect("Choice [1]: ")  # no finished event: not known to be installed
     finally:
         console.close()
