@@ -42,11 +42,10 @@ def test_enter_claims_the_install_other_consoles_monitor_and_quit_leaves_a_menu(
         time.sleep(2)
         vm.send("systemctl is-active azl-install@ttyS0 azl-install@tty1 azl-install-shell | tr '\\n' ' ';"
                 " echo; systemctl is-enabled serial-getty@ttyS0 getty@tty1 | tr '\\n' ' '; echo;"
-                " ps -t tty1 -o args= | grep -c 'installer monitor' | sed 's/^/monitors=/'\r")
-        vm.wait_for("monitors=", 60)
-        time.sleep(1)
+                " echo monitors=$(( $(ps -t tty1 -o args= | grep -c 'installer monitor') + 100 ))\r")
+        vm.wait_for("monitors=10", 60)  # the typed line shows "$((", the answer "monitors=10N"
         log = vm.serial_log.read_text(errors="replace")
         assert "active active active" in log
         assert "masked-runtime masked-runtime" in log
-        assert "monitors=1" in log, vm.tail(20)
+        assert "monitors=101" in log, vm.tail(20)
         assert "Traceback" not in log
