@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, RadioSet, SelectionList, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, RadioSet, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 

@@ -59,7 +59,7 @@ class RepoSpec:
         if self.excludepkgs:
             lines.append("excludepkgs=" + ",".join(self.excludepkgs))
         lines.append(f"gpgcheck={int(self.gpgcheck)}")
-        lines.append(f"repo_gpgcheck=0")
+        lines.append("repo_gpgcheck=0")
         if self.gpgkeys:
             lines.append("gpgkey=" + " ".join(self.gpgkeys))
         lines.append(f"sslverify={int(self.sslverify)}")
