@@ -16,6 +16,10 @@ class BootOptions:
     dry_run: bool = False  # inst.dryrun (for testing the live medium)
     serial_console: str | None = None  # console=ttyS0,115200 -> "ttyS0"
     noverifyssl: bool = False
+    ks_sendmac: bool = False  # inst.ks.sendmac: X-RHN-Provisioning-MAC-N headers on inst.ks=http(s)://
+    ks_sendsn: bool = False  # inst.ks.sendsn: X-System-Serial-Number header
+    ks_cacert: str | None = None  # inst.ks.cacert=FILE: the CA bundle that verifies https kickstart/report URLs
+    report: str | None = None  # inst.report=URL: engine events are POSTed there (docs/fleet.md)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -31,7 +35,7 @@ def parse_cmdline(text: str) -> BootOptions:
         words = text.split()
     for word in words:
         key, sep, value = word.partition("=")
-        if key.startswith("inst.") or key in ("ks", "repo"):
+        if key.startswith("inst.") or key in ("ks", "repo", "ks.sendmac", "ks.sendsn"):
             name = key[5:] if key.startswith("inst.") else key
             if name == "ks":
                 opts.ks = value if sep else ""
@@ -45,6 +49,14 @@ def parse_cmdline(text: str) -> BootOptions:
                 opts.dry_run = True
             elif name == "noverifyssl":
                 opts.noverifyssl = True
+            elif name == "ks.sendmac":
+                opts.ks_sendmac = True
+            elif name == "ks.sendsn":
+                opts.ks_sendsn = True
+            elif name == "ks.cacert" and value:
+                opts.ks_cacert = value
+            elif name == "report" and value:
+                opts.report = value
             else:
                 opts.extra[name] = value
         elif key == "console" and value.startswith("ttyS"):
