@@ -122,7 +122,11 @@ def erased_by(plan, machine, product) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from installer import engine
-    from installer.commands.validate import UsageError, load_machine_arg, load_product_arg
+    from installer.commands.validate import (
+        UsageError,
+        load_machine_arg,
+        load_product_arg,
+    )
     from installer.kickstart.files import load_kickstart
 
     err = sys.stderr

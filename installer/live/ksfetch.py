@@ -21,11 +21,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from installer.fetch import FetchError, FetchStatus, FetchTimeout, FetchUnreachable, http_request, safe_url
+from installer.fetch import (
+    FetchError,
+    FetchStatus,
+    FetchTimeout,
+    FetchUnreachable,
+    http_request,
+    safe_url,
+)
 
 OEMDRV_LABEL = "OEMDRV"
 DEFAULT_NAME = "ks.cfg"
@@ -106,7 +113,7 @@ class HTTPOptions:
     sysfs: str = "/sys"
 
     @classmethod
-    def from_boot(cls, opts) -> "HTTPOptions":
+    def from_boot(cls, opts) -> HTTPOptions:
         return cls(sendmac=opts.ks_sendmac, sendsn=opts.ks_sendsn, cacert=opts.ks_cacert,
                    verify=not opts.noverifyssl)
 

@@ -30,8 +30,8 @@ import dataclasses
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from installer.fetch import FetchError, http_request, safe_url
 
@@ -112,7 +112,7 @@ class Reporter:
             if event.kind in ("finished", "failed"):
                 self.ended = True
                 self.flush(self.flush_seconds)  # before the engine reboots or the command exits
-        except Exception as exc:  # a reporting bug must not fail the install
+        except Exception as exc:  # noqa: BLE001 - a reporting bug must not fail the install
             self.stats.last_error = f"{type(exc).__name__}: {exc}"
 
     def _enqueue(self, event) -> None:

@@ -8,9 +8,9 @@ import socket
 import ssl
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Seen:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "Stub._Server"
+    server: Stub._Server
 
     def log_message(self, *args) -> None:
         return None
@@ -68,9 +68,9 @@ class Stub:
 
     class _Server(http.server.ThreadingHTTPServer):
         daemon_threads = True
-        stub: "Stub"
+        stub: Stub
 
-    def start(self) -> "Stub":
+    def start(self) -> Stub:
         self._server = self._Server(("127.0.0.1", self.port), Handler)
         self._server.stub = self
         if self.tls is not None:
@@ -86,7 +86,7 @@ class Stub:
     def url(self, path: str = "/") -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> "Stub":
+    def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -1,7 +1,6 @@
 """inst.ks=http(s)://: size cap, wall-clock deadline, redirect policy, TLS with a given CA, identity
 headers, retries while the network comes up. Loopback servers only."""
 
-import os
 import threading
 import time
 
@@ -105,9 +104,10 @@ def test_a_trickling_server_cannot_hold_the_fetch_past_its_deadline(tmp_path, qu
 
 
 def redirect_chain(n):
-    routes = {}
-    for i in range(n):
-        routes[f"/r{i}"] = (lambda j: lambda h, s: h.reply(302, headers={"Location": f"/r{j + 1}"}))(i)
+    def hop(j):
+        return lambda h, s: h.reply(302, headers={"Location": f"/r{j + 1}"})
+
+    routes = {f"/r{i}": hop(i) for i in range(n)}
     routes[f"/r{n}"] = serve_ks
     return routes
 
