@@ -8,10 +8,10 @@ import subprocess
 import urllib.parse
 
 import pytest
+from paths import KICKSTARTS
 
 from installer.kickstart.files import load_kickstart
 from installer.model.product import DEFAULT_PRODUCT, load_product
-from paths import KICKSTARTS
 from tests.live.httpstub import Stub
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
