@@ -76,12 +76,12 @@ def test_an_endless_answer_without_length_is_cut_at_the_cap(tmp_path, quick):
     assert sent["bytes"] < 20 << 20, "the client stopped reading soon after the cap"
 
 
-@pytest.mark.parametrize("where", ["body", "headers"])
-def test_a_trickling_server_cannot_hold_the_fetch_past_its_deadline(tmp_path, quick, where):
+@pytest.mark.parametrize("where", ["body", "headers", "tls-body"])
+def test_a_trickling_server_cannot_hold_the_fetch_past_its_deadline(tmp_path, quick, where, pki):
     stop = threading.Event()
 
     def trickle(handler, _seen):
-        if where == "body":
+        if where != "headers":
             handler.send_response(200)
             handler.send_header("Content-Length", "100000")
             handler.end_headers()
@@ -92,9 +92,12 @@ def test_a_trickling_server_cannot_hold_the_fetch_past_its_deadline(tmp_path, qu
             handler.wfile.flush()
             time.sleep(0.05)
 
-    with Stub(routes={"/ks.cfg": trickle}) as srv:
+    ca, cert, key = pki
+    tls = server_tls(cert, key) if where == "tls-body" else None
+    with Stub(routes={"/ks.cfg": trickle}, tls=tls) as srv:
         try:
-            out, seconds = fetch_in_thread(srv.url("/ks.cfg"), tmp_path / "run", 12)
+            out, seconds = fetch_in_thread(srv.url("/ks.cfg"), tmp_path / "run", 12,
+                                           **({"http": ksfetch.HTTPOptions(cacert=str(ca))} if tls else {}))
         finally:
             stop.set()
     assert out is not None, "the fetch was still running after 12 s (1.5 s allowed)"
