@@ -16,6 +16,9 @@ COMMANDS = {
     "install": "installer.commands.install",
     "tui": "screens.command",
     "start": "installer.commands.start",
+    "console": "installer.commands.console",
+    "monitor": "installer.commands.monitor",
+    "sshd-setup": "installer.commands.sshd",
 }
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

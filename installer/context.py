@@ -63,6 +63,7 @@ class InstallContext:
     runner: Runner | None = None
     recorded: list[Recorded] = field(default_factory=list)
     redact: Callable[[str], str] = field(default=lambda text: text)  # the install log's secret filter
+    nosave: frozenset[str] = frozenset()  # inst.nosave=: input_ks, output_ks, logs the target does not get
 
     def __post_init__(self) -> None:
         self.target = Path(self.target)

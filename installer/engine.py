@@ -98,18 +98,38 @@ def step_name(step: Any) -> str:
     return getattr(step, "NAME", None) or getattr(step, "__name__", "step").rsplit(".", 1)[-1]
 
 
-def run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
-        events: Callable[[Event], None] = discard, dry_run: bool = False,
-        log_dir: str | Path = "/tmp/azl-install", steps: Sequence[Any] | None = None,
-        validator: Callable | None = None, runner=None, power_action: bool = True) -> InstallResult:
-    """Validate the plan, then run (or, in a dry run, describe) every step in order."""
+def run(plan, machine, product, *, events: Callable[[Event], None] = discard, **kwargs) -> InstallResult:
+    """Validate the plan, then run (or, in a dry run, describe) every step in order. The events
+    also go to the live event socket when the live launcher asked for one (AZL_EVENT_SOCKET)."""
+    from installer import eventbus
+
+    server = eventbus.serve_from_env()
+    if server is None:
+        return _run(plan, machine, product, events=events, **kwargs)
+    sink = events
+
+    def both(event: Event) -> None:
+        server(event)
+        sink(event)
+
+    try:
+        return _run(plan, machine, product, events=both, **kwargs)
+    finally:
+        server.close()
+
+
+def _run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
+         events: Callable[[Event], None] = discard, dry_run: bool = False,
+         log_dir: str | Path = "/tmp/azl-install", steps: Sequence[Any] | None = None,
+         validator: Callable | None = None, runner=None, power_action: bool = True,
+         nosave: frozenset[str] = frozenset(), strict: bool = False) -> InstallResult:
     from installer import installlog
 
     started = time.monotonic()
     install_log = installlog.setup(Path(log_dir), plan, "dry-run.log" if dry_run else installlog.LOG_NAME)
     ctx = InstallContext(plan=plan, machine=machine, product=product, target=Path(target), events=events,
                          dry_run=dry_run, log=install_log.logger, log_dir=Path(log_dir), runner=runner,
-                         redact=install_log.redactor.redact)
+                         redact=install_log.redactor.redact, nosave=frozenset(nosave))
     result = InstallResult(ok=False, dry_run=dry_run, log_path=install_log.path, recorded=ctx.recorded)
     log = ctx.log
     log.info("azl-install %s: product %s, target %s", "dry run" if dry_run else "install", product.id, target)
@@ -134,9 +154,11 @@ def run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
     for d in diagnostics:
         if not getattr(d, "is_error", True):
             ctx.warn(str(d))
-    errs = [d for d in diagnostics if getattr(d, "is_error", True)]
+    errs = [d for d in diagnostics if strict or getattr(d, "is_error", True)]
     if errs:
-        return fail("validate", "The install plan is not valid; nothing was changed:\n"
+        why = "has warnings (strict: inst.ksstrict)" if strict and not any(
+            getattr(d, "is_error", True) for d in errs) else "is not valid"
+        return fail("validate", f"The install plan {why}; nothing was changed:\n"
                     + "\n".join(str(d) for d in errs))
 
     # 2. Resolve every step before running the first one.
@@ -255,6 +277,8 @@ def _on_error(ctx: InstallContext, mounted: bool) -> None:
         ctx.log.warning("%%onerror scripts could not run: %s", exc)
     if not mounted:
         return
+    if "logs" not in ctx.nosave:
+        _keep_logs_on_target(ctx)
     try:
         cleanup = load_step("unmount")
         cleanup.apply(ctx)
@@ -269,6 +293,24 @@ def _on_error(ctx: InstallContext, mounted: bool) -> None:
         unmount_all(str(ctx.target))
     except Exception as exc:
         ctx.log.warning("could not unmount %s after the failure: %s", ctx.target, exc)
+
+
+def _keep_logs_on_target(ctx: InstallContext) -> None:
+    """After a failure with the target root mounted, its /var/log/installer gets the logs so far
+    (they stay in the live log directory too)."""
+    import os
+
+    from installer import installlog
+
+    if not os.path.ismount(ctx.target):
+        return
+    try:
+        for handler in ctx.log.handlers:
+            handler.flush()
+        dest = installlog.copy_to_target(ctx.log_dir, ctx.target)
+        ctx.log.info("logs so far copied to %s", dest)
+    except OSError as exc:
+        ctx.log.warning("could not copy the logs to the target: %s", exc)
 
 
 def _power(ctx: InstallContext) -> None:

@@ -43,13 +43,14 @@ ALLOWED = {
     "probe": {"model"},
     "storage": {"model"},
     "payload": {"model", "fetch"},
-    "live": {"model", "fetch"},
+    "live": {"model", "fetch", "eventbus"},
     "fetch": set(),
     "chroot": set(),
     "installlog": {"model"},
     "context": {"model", "chroot"},
     "steps": {"model", "context", "chroot", "installlog", "kickstart", "payload", "storage"},
-    "engine": {"model", "context", "installlog", "steps", "storage", "validate"},
+    "engine": {"model", "context", "installlog", "steps", "storage", "validate", "eventbus"},
+    "eventbus": {"model"},
 }
 UNRESTRICTED = {"cli", "commands", "__main__", "__init__"}
 

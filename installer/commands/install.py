@@ -8,7 +8,6 @@ import sys
 import time
 
 HELP = "install from a kickstart file (unattended); --dry-run shows what each step would do"
-PROGRESS_EVERY = 2.0  # seconds between plain progress lines for one step
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,12 +19,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="validate and show every step; change nothing")
     parser.add_argument("--target", metavar="DIR", default="/mnt/sysroot", help="target root (default: /mnt/sysroot)")
     parser.add_argument("--yes", action="store_true", help="confirm erasing the data the plan destroys")
-    parser.add_argument("--json-events", action="store_true", help="print engine events as JSON lines")
     parser.add_argument("--report", metavar="URL",
                         help="POST every engine event (the --json-events schema) to this http(s) endpoint "
                              "in the background (inst.report=; docs/fleet.md)")
     parser.add_argument("--cacert", metavar="FILE",
                         help="CA bundle that verifies https kickstart and --report URLs (inst.ks.cacert=)")
+    parser.add_argument("--json-events", nargs="?", const="-", default=None, metavar="FILE|-",
+                        help="write the engine events as JSON lines (docs/events.schema.json) to FILE, "
+                             "or to standard output instead of the console view with '-' or no value")
+    parser.add_argument("--strict", action="store_true",
+                        help="kickstart warnings are errors (the boot option inst.ksstrict)")
+    parser.add_argument("--nosave", default="", metavar="LIST",
+                        help="comma-separated: input_ks, output_ks, all_ks, logs, all: what the installed system "
+                             "does not get a copy of (the boot option inst.nosave=)")
     parser.add_argument("--log-dir", metavar="DIR", default="/tmp/azl-install",
                         help="where the live install log goes (default: /tmp/azl-install)")
     parser.add_argument("--no-power-action", action="store_true",
@@ -64,52 +70,51 @@ class PhaseMarks:
             phase_mark("done")
 
 
-class ConsoleRenderer:
-    """Engine events as plain lines (80 columns, serial-console safe) or as JSON lines."""
+class JsonLines:
+    """Engine events as versioned JSON lines (installer.model.eventjson) to a stream."""
 
-    def __init__(self, out=sys.stdout, json_lines: bool = False):
+    def __init__(self, out):
         self.out = out
-        self.json_lines = json_lines
-        self._last_progress: dict[str, float] = {}
 
     def __call__(self, event) -> None:
-        if self.json_lines:
-            print(event.to_json(), file=self.out, flush=True)
-            return
-        line = self.render(event)
-        if line is not None:
-            print(line, file=self.out, flush=True)
+        self.out.write(event.to_json() + "\n")
+        self.out.flush()
 
-    def render(self, event) -> str | None:
-        kind = event.kind
-        if kind == "step-started":
-            return f"[{event.index:2d}/{event.total}] {event.title}"
-        if kind == "step-finished":
-            return f"        skipped: nothing to do" if event.skipped else None
-        if kind == "progress":
-            now = time.monotonic()
-            final = event.done >= event.total
-            if not final and now - self._last_progress.get(event.step, 0.0) < PROGRESS_EVERY:
-                return None
-            self._last_progress[event.step] = now
-            pct = 100.0 * event.done / event.total if event.total else 100.0
-            item = f"  {event.item}" if event.item else ""
-            return f"        {pct:5.1f}%{item}"[:100]
-        if kind == "log":
-            if event.level == "debug":
-                return None
-            prefix = "" if event.level == "info" else f"{event.level}: "
-            return f"        {prefix}{event.message}"
-        if kind == "failed":
-            lines = [f"Installation failed ({event.step}):", event.message]
-            if event.log_tail:
-                lines.append("--- last lines of the install log ---")
-                lines += event.log_tail
-            return "\n".join(lines)
-        if kind == "finished":
-            what = "Dry run" if event.dry_run else "Installation"
-            return f"{what} finished in {event.seconds:.0f} s."
-        return None
+
+class Tee:
+    def __init__(self, *sinks):
+        self.sinks = sinks
+
+    def __call__(self, event) -> None:
+        for sink in self.sinks:
+            sink(event)
+
+
+def console_renderer(out=None):
+    """The terminal view on a local terminal; plain timestamped lines on a serial line or a pipe."""
+    from installer.live.render import PlainRenderer, TerminalRenderer, wants_plain
+
+    out = out if out is not None else sys.stdout
+    return PlainRenderer(out) if wants_plain(out) else TerminalRenderer(out)
+
+
+def open_events_file(path: str):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    return os.fdopen(fd, "w", encoding="ascii")
+
+
+def _tell_monitors(step: str, message: str) -> None:
+    """A failure before the engine starts still reaches the monitors on the other consoles."""
+    from installer import eventbus
+    from installer.model.events import Failed
+
+    server = eventbus.serve_from_env()
+    if server is not None:
+        server(Failed(step=step, message=message))
+        import time as _time
+
+        _time.sleep(1.0)  # monitors reconnect every half second: let them read it
+        server.close()
 
 
 def erased_by(plan, machine, product) -> list[str]:
@@ -150,11 +155,24 @@ def run(args: argparse.Namespace) -> int:
         except KickstartFetchError as exc:
             print(f"azl-install install: {exc}", file=err)
             return 1
+    from installer.live.bootopts import NOSAVE_EXPANDS, NOSAVE_VALUES
+
+    nosave: set[str] = set()
+    for item in filter(None, args.nosave.split(",")):
+        if item not in NOSAVE_VALUES:
+            print(f"azl-install install: --nosave: {item!r} is not one of {', '.join(sorted(NOSAVE_VALUES))}",
+                  file=err)
+            return 2
+        nosave |= NOSAVE_EXPANDS.get(item, {item})
     result = load_kickstart(kickstart, product=product)
     for d in result.diagnostics:
         print(str(d), file=err)
-    if not result.ok or result.plan is None:
-        print(f"azl-install install: {kickstart} has errors; nothing was changed", file=err)
+    strict_failure = args.strict and any(not d.is_error for d in result.diagnostics)
+    if not result.ok or result.plan is None or strict_failure:
+        why = "has errors" if not result.ok or result.plan is None else "has warnings (strict: inst.ksstrict)"
+        print(f"azl-install install: {kickstart} {why}; nothing was changed", file=err)
+        _tell_monitors("validate", f"{kickstart} {why}; nothing was changed:\n"
+                       + "\n".join(str(d) for d in result.diagnostics))
         return 1
     plan = result.plan
     if machine is None:
@@ -174,13 +192,25 @@ def run(args: argparse.Namespace) -> int:
             print("Nothing was changed. Run again with --yes to erase it, or --dry-run to see every step.",
                   file=err)
             return 1
-    renderer = ConsoleRenderer(json_lines=args.json_events)
+    json_only = args.json_events == "-"
+    events_file = None
+    if json_only:
+        renderer = JsonLines(sys.stdout)
+    else:
+        renderer = console_renderer()
+        if args.json_events:
+            try:
+                events_file = open_events_file(args.json_events)
+            except OSError as exc:
+                print(f"azl-install install: --json-events {args.json_events}: {exc.strerror}", file=err)
+                return 2
+            renderer = Tee(renderer, JsonLines(events_file))
     if marks:
         renderer = PhaseMarks(renderer)
     reporter = None
     if args.report:
         from installer.installlog import RedactFilter, plan_secrets
-        from installer.live.report import Reporter, Tee
+        from installer.live.report import Reporter
 
         try:
             reporter = Reporter(args.report, cafile=args.cacert, redact=RedactFilter(plan_secrets(plan)).redact,
@@ -191,14 +221,17 @@ def run(args: argparse.Namespace) -> int:
         renderer = Tee(renderer, reporter)
     try:
         outcome = engine.run(plan, machine, product, target=args.target, events=renderer,
-                             dry_run=args.dry_run, log_dir=args.log_dir, power_action=not args.no_power_action)
+                             dry_run=args.dry_run, log_dir=args.log_dir, power_action=not args.no_power_action,
+                             nosave=frozenset(nosave), strict=args.strict)
     finally:
         if reporter is not None:
             stats = reporter.close(0.5 if reporter.ended else reporter.flush_seconds)
             print(f"azl-install: inst.report: {stats.delivered} of {stats.queued} events delivered"
                   + (f", {stats.pending} undelivered ({stats.last_error})" if stats.pending else "")
                   + (f", {stats.dropped} dropped (buffer full)" if stats.dropped else ""), file=err, flush=True)
-    if not args.json_events:
+        if events_file is not None:
+            events_file.close()
+    if not json_only:
         if outcome.warnings:
             print(f"{len(outcome.warnings)} warning(s):")
             for warning in outcome.warnings:

@@ -22,6 +22,16 @@ def run(args) -> int:
     from installer.live.ksfetch import HTTPOptions, KickstartFetchError, fetch_kickstart
 
     opts = read_boot_options(args.cmdline_file)
+    if opts.errors:
+        for problem in opts.errors:
+            print(f"azl-install: {problem}", file=sys.stderr)
+        print("azl-install: the boot options have errors (above); nothing was changed. "
+              "Fix them in the boot menu (e to edit) and boot again.", file=sys.stderr)
+        return 1
+    if opts.ip and not args.print_only:
+        from installer.live import livenet
+
+        livenet.apply(opts)
     ks_path = None
     if opts.ks is not None:
         try:
@@ -31,6 +41,11 @@ def run(args) -> int:
             if opts.cmdline:
                 return 1
     argv = decide(opts, ks_path)
+    if len(argv) > 1 and argv[1] == "install":
+        if opts.ksstrict:
+            argv.append("--strict")
+        if opts.nosave:
+            argv += ["--nosave", ",".join(sorted(opts.nosave))]
     if args.print_only:
         print(shlex.join(argv))
         return 0

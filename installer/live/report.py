@@ -204,13 +204,3 @@ class Reporter:
         self._thread.join(max(0.0, deadline - time.monotonic()) + 0.1)
         return self.stats
 
-
-class Tee:
-    """One event to several sinks, in order."""
-
-    def __init__(self, *sinks: Callable):
-        self.sinks = sinks
-
-    def __call__(self, event) -> None:
-        for sink in self.sinks:
-            sink(event)

@@ -4,7 +4,6 @@ are three renderers of these. Every event has a stable JSON form."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -19,7 +18,10 @@ class Event:
         return dataclasses.asdict(self)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
+        """The versioned JSON line (installer.model.eventjson)."""
+        from installer.model.eventjson import encode
+
+        return encode(self)
 
 
 @dataclass(kw_only=True)

@@ -16,11 +16,14 @@ ORIGINAL_KS = "/root/original-ks.cfg"
 
 
 def describe(ctx: InstallContext) -> list[str]:
-    out = [f"write {INSTALLED_KS} (the kickstart of this install; hashes only, no passphrase)"]
-    if ctx.plan.source_text:
+    out = []
+    if "output_ks" not in ctx.nosave:
+        out.append(f"write {INSTALLED_KS} (the kickstart of this install; hashes only, no passphrase)")
+    if ctx.plan.source_text and "input_ks" not in ctx.nosave:
         out.append(f"write {ORIGINAL_KS} (the input kickstart, plaintext secrets removed)")
-    out.append(f"copy the install logs to {installlog.TARGET_LOG_DIR}")
-    return out
+    if "logs" not in ctx.nosave:
+        out.append(f"copy the install logs to {installlog.TARGET_LOG_DIR}")
+    return out or ["nothing: inst.nosave=" + ",".join(sorted(ctx.nosave))]
 
 
 def installed_kickstart(ctx: InstallContext) -> str | None:
@@ -42,11 +45,15 @@ def _scrub(ctx: InstallContext, text: str) -> str:
 
 
 def apply(ctx: InstallContext) -> None:
-    text = installed_kickstart(ctx)
-    if text is not None:
-        ctx.write(INSTALLED_KS, text, 0o600)
-    if ctx.plan.source_text:
+    if "output_ks" not in ctx.nosave:
+        text = installed_kickstart(ctx)
+        if text is not None:
+            ctx.write(INSTALLED_KS, text, 0o600)
+    if ctx.plan.source_text and "input_ks" not in ctx.nosave:
         ctx.write(ORIGINAL_KS, installlog.redact_kickstart(ctx.plan.source_text), 0o600)
+    if "logs" in ctx.nosave:
+        ctx.log.info("inst.nosave=logs: the install logs stay in the live environment only")
+        return
     extra = {
         "plan.json": json.dumps(to_jsonable(ctx.plan), indent=2, sort_keys=True) + "\n",
         "machine.json": ctx.machine.to_json(),

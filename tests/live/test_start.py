@@ -1,5 +1,3 @@
-import subprocess
-import sys
 from pathlib import Path
 
 from installer.live.bootopts import parse_cmdline
@@ -39,11 +37,20 @@ def test_start_with_missing_kickstart_fails_unattended(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
 
 
-def test_overlay_unit_starts_the_launcher():
-    unit = (ROOT / "iso-overlay/etc/systemd/system/azl-install.service").read_text()
-    exec_line = next(l for l in unit.splitlines() if l.startswith("ExecStart="))
-    launcher = ROOT / "iso-overlay" / exec_line.split("=", 1)[1].lstrip("/")
-    assert launcher.is_file() and launcher.stat().st_mode & 0o111
-    wants = ROOT / "iso-overlay/etc/systemd/system/multi-user.target.wants/azl-install.service"
-    assert wants.is_symlink() and wants.resolve() == (ROOT / "iso-overlay/etc/systemd/system/azl-install.service").resolve()
-    assert subprocess.run(["sh", "-n", str(launcher)]).returncode == 0
+def test_boot_option_errors_stop_before_anything(tmp_path, capsys):
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text("inst.ks=nfs:srv:/ks.cfg inst.cmdline ip=bogus\n")
+    assert main(["start", "--cmdline-file", str(cmdline), "--print"]) == 1
+    err = capsys.readouterr().err
+    assert "inst.ks=nfs:srv:/ks.cfg: NFS is not supported" in err and "ip=bogus:" in err
+    assert "nothing was changed" in err
+
+
+def test_strict_and_nosave_reach_the_unattended_install(tmp_path, capsys):
+    ks = tmp_path / "my.ks"
+    ks.write_text("text\n")
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text(f"inst.ks=file://{ks} inst.cmdline inst.ksstrict inst.nosave=all_ks\n")
+    assert main(["start", "--cmdline-file", str(cmdline), "--print"]) == 0
+    assert capsys.readouterr().out.strip() == \
+        f"azl-install install --kickstart {ks} --yes --strict --nosave input_ks,output_ks"
