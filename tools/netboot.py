@@ -33,8 +33,13 @@ from pathlib import Path
 
 # Kernel arguments besides root=: dracut's live root with an overlay in RAM, consoles as on the ISO
 # (tools/iso/medium.toml), the network up in the initramfs so dracut can fetch the squashfs.
-DEFAULT_ARGS = ["rd.live.image", "rd.live.overlay.overlayfs=1", "rd.neednet=1", "ip=dhcp",
-                "console=tty0", "console=ttyS0,115200"]
+DEFAULT_ARGS = ["rd.live.image", "rd.live.overlay.overlayfs=1", "console=tty0", "console=ttyS0,115200"]
+NET_ARGS = ["rd.neednet=1", "ip=dhcp"]
+# How the live root arrives: "initrd" - the boot loader fetches LiveOS/squashfs.img over HTTP as a second
+# initramfs member /squashfs.img (works with the media initramfs of make iso: no network in dracut needed;
+# iPXE's BIOS loader and GRUB's newc: build the cpio member); "http" - dracut's livenet fetches it
+# (root=live:URL; needs an initramfs with the livenet and network modules).
+IN_INITRD = "/squashfs.img"
 LAYOUT = {"kernel": "images/pxeboot/vmlinuz", "initrd": "images/pxeboot/initrd.img",
           "squashfs": "LiveOS/squashfs.img"}
 # A URL or argument goes into iPXE and GRUB scripts unquoted: no spaces, quotes, ; or shell/script syntax.
@@ -62,8 +67,11 @@ def check_arg(arg: str, what: str) -> str:
     return arg
 
 
-def kernel_args(base: str, ks: str | None, repo: bool, extra: list[str]) -> list[str]:
-    args = [f"root=live:{base}/{LAYOUT['squashfs']}", *DEFAULT_ARGS]
+def kernel_args(base: str, ks: str | None, repo: bool, extra: list[str], live_root: str = "initrd") -> list[str]:
+    if live_root == "http":
+        args = [f"root=live:{base}/{LAYOUT['squashfs']}", *DEFAULT_ARGS, *NET_ARGS]
+    else:
+        args = [f"root=live:{IN_INITRD}", *DEFAULT_ARGS]
     if repo:
         args.append(f"inst.repo={base}")
     if ks:
@@ -71,9 +79,10 @@ def kernel_args(base: str, ks: str | None, repo: bool, extra: list[str]) -> list
     return args + extra
 
 
-def ipxe_script(base: str, args: list[str]) -> str:
+def ipxe_script(base: str, args: list[str], live_root: str = "initrd") -> str:
     """iPXE: the base URL is a variable (set before chaining to override it); ${base} is expanded by iPXE."""
     line = " ".join(a.replace(base, "${base}") for a in args)
+    squash = [f"initrd ${{base}}/{LAYOUT['squashfs']} {IN_INITRD}"] if live_root == "initrd" else []
     return "\n".join([
         "#!ipxe",
         "# azl-install network boot (tools/netboot.py). Override the server with: set base URL; chain URL/boot.ipxe",
@@ -82,6 +91,7 @@ def ipxe_script(base: str, args: list[str]) -> str:
         "echo Booting the Azure Linux installer from ${base}",
         f"kernel ${{base}}/{LAYOUT['kernel']} initrd=initrd.img {line}",
         f"initrd --name initrd.img ${{base}}/{LAYOUT['initrd']}",
+        *squash,
         "boot",
         "",
     ])
@@ -93,9 +103,10 @@ def grub_device(parts: urllib.parse.SplitResult) -> str:
     return f"(http,{host})" if parts.port in (None, 80) else f"(http,{host},{parts.port})"
 
 
-def grub_cfg(base: str, parts: urllib.parse.SplitResult, args: list[str]) -> str:
+def grub_cfg(base: str, parts: urllib.parse.SplitResult, args: list[str], live_root: str = "initrd") -> str:
     dev = grub_device(parts)
     path = parts.path.rstrip("/")
+    squash = f" newc:{IN_INITRD.lstrip('/')}:{dev}{path}/{LAYOUT['squashfs']}" if live_root == "initrd" else ""
     return "\n".join([
         "# azl-install network boot (tools/netboot.py): GRUB for UEFI (grubx64.efi) and BIOS (pxe core).",
         "set timeout=5",
@@ -106,7 +117,7 @@ def grub_cfg(base: str, parts: urllib.parse.SplitResult, args: list[str]) -> str
         "menuentry 'Install Azure Linux (network)' --id install {",
         f"    echo 'Loading the installer from {base} ...'",
         f"    linux {dev}{path}/{LAYOUT['kernel']} {' '.join(args)}",
-        f"    initrd {dev}{path}/{LAYOUT['initrd']}",
+        f"    initrd {dev}{path}/{LAYOUT['initrd']}{squash}",
         "}",
         "",
     ])
@@ -132,9 +143,12 @@ def sha256(path: Path) -> str:
 
 
 def write_tree(out: Path, *, kernel: Path, initrd: Path, squashfs: Path, base_url: str,
-               ks: str | None = None, repo: Path | None = None, extra: list[str] | None = None) -> dict:
+               ks: str | None = None, repo: Path | None = None, extra: list[str] | None = None,
+               live_root: str = "initrd") -> dict:
     base = base_url.rstrip("/")
     parts = check_base(base)
+    if live_root not in ("initrd", "http"):
+        raise NetbootError(f"--live-root {live_root}: initrd or http")
     if ks:
         check_arg(ks, "--ks")
     for a in extra or []:
@@ -152,12 +166,12 @@ def write_tree(out: Path, *, kernel: Path, initrd: Path, squashfs: Path, base_ur
             rel = p.relative_to(repo)
             if p.is_file() and rel.parts[0] not in ("LiveOS", "images", "boot", "EFI"):
                 place(p, out / rel)
-    args = kernel_args(base, ks, repo is not None, list(extra or []))
-    (out / "boot.ipxe").write_text(ipxe_script(base, args))
+    args = kernel_args(base, ks, repo is not None, list(extra or []), live_root)
+    (out / "boot.ipxe").write_text(ipxe_script(base, args, live_root))
     # GRUB fetches over http only, and would expand iPXE's ${...} variables as its own (to nothing).
     grub = parts.scheme == "http" and not any("${" in a for a in args)
     if grub:
-        (out / "grub.cfg").write_text(grub_cfg(base, parts, args))
+        (out / "grub.cfg").write_text(grub_cfg(base, parts, args, live_root))
     else:
         (out / "grub.cfg").unlink(missing_ok=True)
     manifest = {
@@ -166,6 +180,7 @@ def write_tree(out: Path, *, kernel: Path, initrd: Path, squashfs: Path, base_ur
         "files": {rel: {"bytes": (out / rel).stat().st_size, "sha256": sha256(out / rel)}
                   for rel in LAYOUT.values()},
         "grub": grub,
+        "live_root": live_root,
     }
     (out / "netboot.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest
@@ -183,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repo", type=Path, help="a package repository directory to serve at the base URL too")
     ap.add_argument("--ks", help="inst.ks= URL for unattended installs (iPXE expands ${...}, e.g. ${net0/mac:hexhyp})")
     ap.add_argument("--arg", action="append", default=[], help="one more kernel argument (repeatable)")
+    ap.add_argument("--live-root", choices=("initrd", "http"), default="initrd",
+                    help="initrd (default): the boot loader fetches the squashfs with the initramfs, for the "
+                         "media initramfs of make iso; http: dracut's livenet fetches it (root=live:URL)")
     a = ap.parse_args(argv)
     src = a.src
     kernel = a.kernel or (src / "vmlinuz" if src else None)
@@ -192,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("give --from DIR or all of --kernel, --initrd and --squashfs")
     try:
         manifest = write_tree(a.out, kernel=kernel, initrd=initrd, squashfs=squashfs, base_url=a.base_url,
-                              ks=a.ks, repo=a.repo, extra=a.arg)
+                              ks=a.ks, repo=a.repo, extra=a.arg, live_root=a.live_root)
     except NetbootError as exc:
         print(f"netboot: {exc}", file=sys.stderr)
         return 2

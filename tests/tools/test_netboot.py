@@ -65,8 +65,8 @@ def test_the_cli_writes_the_layout_with_hard_links(tmp_path, live):
     assert manifest["base_url"] == "http://10.0.2.2:8080/azl"
     assert manifest["files"]["LiveOS/squashfs.img"]["bytes"] == 3000
     args = manifest["kernel_args"]
-    assert args[0] == "root=live:http://10.0.2.2:8080/azl/LiveOS/squashfs.img"
-    assert "inst.repo=http://10.0.2.2:8080/azl" in args and "inst.cmdline" in args and "rd.neednet=1" in args
+    assert args[0] == "root=live:/squashfs.img" and manifest["live_root"] == "initrd"
+    assert "inst.repo=http://10.0.2.2:8080/azl" in args and "inst.cmdline" in args and "rd.neednet=1" not in args
 
 
 def test_every_url_in_the_boot_scripts_is_served(tmp_path, live):
@@ -82,7 +82,8 @@ def test_every_url_in_the_boot_scripts_is_served(tmp_path, live):
         expanded = ipxe.replace("${base}", base.rstrip("/"))
         kernel = re.search(r"^kernel (\S+) (.*)$", expanded, re.MULTILINE)
         initrd = re.search(r"^initrd --name initrd.img (\S+)$", expanded, re.MULTILINE)
-        root = re.search(r"root=live:(\S+)", kernel.group(2)).group(1)
+        assert "root=live:/squashfs.img" in kernel.group(2)
+        root = re.search(r"^initrd (\S+) /squashfs.img$", expanded, re.MULTILINE).group(1)
         repo_url = re.search(r"inst\.repo=(\S+)", kernel.group(2)).group(1)
         fetched = {u: urllib.request.urlopen(u, timeout=10).read() for u in
                    (kernel.group(1), initrd.group(1), root, repo_url + "/repodata/repomd.xml")}
@@ -93,8 +94,21 @@ def test_every_url_in_the_boot_scripts_is_served(tmp_path, live):
         assert linux and int(linux.group(1)) == srv.port
         assert urllib.request.urlopen(f"http://127.0.0.1:{srv.port}{linux.group(2)}", timeout=10).read() == b"K" * 1000
         assert linux.group(3) == kernel.group(2).replace("initrd=initrd.img ", "")
-        grub_initrd = re.search(r"^\s*initrd \(http,127\.0\.0\.1,\d+\)(\S+)$", grub, re.MULTILINE).group(1)
-        assert urllib.request.urlopen(f"http://127.0.0.1:{srv.port}{grub_initrd}", timeout=10).read() == b"I" * 2000
+        grub_initrd = re.search(r"^\s*initrd \(http,127\.0\.0\.1,\d+\)(\S+) newc:squashfs.img:"
+                                r"\(http,127\.0\.0\.1,\d+\)(\S+)$", grub, re.MULTILINE)
+        assert urllib.request.urlopen(f"http://127.0.0.1:{srv.port}{grub_initrd.group(1)}", timeout=10).read() == b"I" * 2000
+        assert urllib.request.urlopen(f"http://127.0.0.1:{srv.port}{grub_initrd.group(2)}", timeout=10).read() == b"S" * 3000
+
+
+def test_livenet_mode_lets_dracut_fetch_the_root(tmp_path, live):
+    src, _ = live
+    m = netboot.write_tree(tmp_path / "o", kernel=src / "vmlinuz", initrd=src / "initrd.img",
+                           squashfs=src / "squashfs.img", base_url="http://h/azl", live_root="http")
+    assert m["kernel_args"][0] == "root=live:http://h/azl/LiveOS/squashfs.img"
+    assert "rd.neednet=1" in m["kernel_args"] and "ip=dhcp" in m["kernel_args"]
+    ipxe = (tmp_path / "o/boot.ipxe").read_text()
+    assert "root=live:${base}/LiveOS/squashfs.img" in ipxe and "/squashfs.img\n" not in ipxe
+    assert "newc:" not in (tmp_path / "o/grub.cfg").read_text()
 
 
 def test_port_80_and_https_bases(tmp_path, live):
