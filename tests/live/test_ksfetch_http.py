@@ -254,3 +254,28 @@ def test_boot_options_for_fleets():
     assert (o.ks_sendmac, o.ks_sendsn, o.ks_cacert, o.report) == (True, True, "/etc/pki/ca.pem", "https://h/r")
     o = parse_cmdline("inst.ks=http://h/ks")
     assert (o.ks_sendmac, o.ks_sendsn, o.ks_cacert, o.report) == (False, False, None, None)
+
+
+def test_start_fetches_with_the_boot_options_and_passes_the_report_on(tmp_path, monkeypatch, capsys):
+    """azl-install start: the boot options reach the fetch (identity headers) and the install command line."""
+    from installer.cli import main
+
+    monkeypatch.setattr(ksfetch, "BACKOFF_FIRST", 0.1, raising=False)
+    sysfs = fake_sysfs(tmp_path / "sys")
+    real = ksfetch.HTTPOptions.from_boot
+
+    def from_boot(opts):
+        http = real(opts)
+        http.sysfs = str(sysfs)
+        return http
+
+    monkeypatch.setattr(ksfetch.HTTPOptions, "from_boot", staticmethod(from_boot))
+    with Stub(routes={"/ks.cfg": serve_ks}) as srv:
+        cmdline = tmp_path / "cmdline"
+        cmdline.write_text(f"inst.ks={srv.url('/ks.cfg')} inst.ks.sendmac inst.cmdline "
+                           f"inst.report={srv.url('/report')}\n")
+        assert main(["start", "--cmdline-file", str(cmdline), "--ks-dir", str(tmp_path / "run"), "--print"]) == 0
+    assert srv.requests[0].headers["X-RHN-Provisioning-MAC-0"] == "ens3 52:54:00:12:34:56"
+    assert (tmp_path / "run" / "ks.cfg").read_bytes() == KS
+    assert capsys.readouterr().out.strip() == (f"azl-install install --kickstart {tmp_path / 'run' / 'ks.cfg'} --yes "
+                                               f"--report {srv.url('/report')}")
