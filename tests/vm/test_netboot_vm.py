@@ -4,7 +4,13 @@ kickstart chosen by MAC from a server that is slow and fails twice first (inst.k
 every engine event to an endpoint that answers 500 for a while (inst.report): the endpoint ends with
 every event exactly once, in order, and no secret. The install is a dry run (inst.dryrun) on a blank
 virtio disk: the network path is what this proves; the installs themselves are proven by the other
-VM tests. Run it under the VM lock:  flock /tmp/azl-vm.lock pytest tests/vm/test_netboot_vm.py
+VM tests. Run it under the VM lock:  flock /tmp/azl-vm.lock pytest -m vm tests/vm/test_netboot_vm.py
+
+Status: the network boot itself works (kernel, initramfs and squashfs fetched over HTTP, the live
+system reaches multi-user.target), but on the merged h-consoles + h-iso live root no installer starts
+on the consoles: the console generator (iso-overlay .../azl-install-generator) runs /usr/bin/azl-install,
+and the ISO build installs it as /opt/azl-venv/bin/azl-install. Until that is fixed this test fails
+waiting for the report's finish event.
 """
 
 import http.server
@@ -18,6 +24,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.vm
 
 VM = Path(__file__).resolve().parent
 ROOT = VM.parent.parent
