@@ -9,7 +9,8 @@ VM tests. Run it under the VM lock:  flock /tmp/azl-vm.lock pytest -m vm tests/v
 Status: the network boot itself works (kernel, initramfs and squashfs fetched over HTTP, the live
 system reaches multi-user.target), but on the merged h-consoles + h-iso live root no installer starts
 on the consoles: the console generator (iso-overlay .../azl-install-generator) runs /usr/bin/azl-install,
-and the ISO build installs it as /opt/azl-venv/bin/azl-install. Until that is fixed this test fails
+and the ISO build installs it as /opt/azl-venv/bin/azl-install, linked from /usr/local/bin only.
+Until that is fixed this test fails
 waiting for the report's finish event.
 """
 
