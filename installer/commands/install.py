@@ -23,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="validate and show every step; change nothing")
     parser.add_argument("--target", metavar="DIR", default="/mnt/sysroot", help="target root (default: /mnt/sysroot)")
     parser.add_argument("--yes", action="store_true", help="confirm erasing the data the plan destroys")
+    parser.add_argument("--report", metavar="URL",
+                        help="POST every engine event (the --json-events schema) to this http(s) endpoint "
+                             "in the background (inst.report=; docs/fleet.md)")
+    parser.add_argument("--cacert", metavar="FILE",
+                        help="CA bundle that verifies https kickstart and --report URLs (inst.ks.cacert=)")
     parser.add_argument("--json-events", nargs="?", const="-", default=None, metavar="FILE|-",
                         help="write the engine events as JSON lines (docs/events.schema.json) to FILE, "
                              "or to standard output instead of the console view with '-' or no value")
@@ -160,7 +165,11 @@ def confirm_erasure(plan, machine, product, err=sys.stderr, stdin=None) -> int |
 
 def run(args: argparse.Namespace) -> int:
     from installer import engine
-    from installer.commands.validate import UsageError, load_machine_arg, load_product_arg
+    from installer.commands.validate import (
+        UsageError,
+        load_machine_arg,
+        load_product_arg,
+    )
     from installer.kickstart.files import load_kickstart
 
     err = sys.stderr
@@ -178,7 +187,9 @@ def run(args: argparse.Namespace) -> int:
         from installer.live.ksfetch import KickstartFetchError, fetch_kickstart
 
         try:
-            kickstart = str(fetch_kickstart(kickstart))
+            from installer.live.ksfetch import HTTPOptions
+
+            kickstart = str(fetch_kickstart(kickstart, http=HTTPOptions(cacert=args.cacert)))
         except KickstartFetchError as exc:
             print(f"azl-install install: {exc}", file=err)
             return 1
@@ -237,11 +248,30 @@ def run(args: argparse.Namespace) -> int:
             renderer = Tee(renderer, JsonLines(events_file))
     if marks:
         renderer = PhaseMarks(renderer)
-    outcome = engine.run(plan, machine, product, target=args.target, events=renderer,
-                         dry_run=args.dry_run, log_dir=args.log_dir, power_action=not args.no_power_action,
-                         nosave=frozenset(nosave), strict=args.strict)
-    if events_file is not None:
-        events_file.close()
+    reporter = None
+    if args.report:
+        from installer.installlog import RedactFilter, plan_secrets
+        from installer.live.report import Reporter
+
+        try:
+            reporter = Reporter(args.report, cafile=args.cacert, redact=RedactFilter(plan_secrets(plan)).redact,
+                                log=lambda m: print(f"azl-install: {m}", file=err, flush=True))
+        except ValueError as exc:
+            print(f"azl-install install: {exc}", file=err)
+            return 2
+        renderer = Tee(renderer, reporter)
+    try:
+        outcome = engine.run(plan, machine, product, target=args.target, events=renderer,
+                             dry_run=args.dry_run, log_dir=args.log_dir, power_action=not args.no_power_action,
+                             nosave=frozenset(nosave), strict=args.strict)
+    finally:
+        if reporter is not None:
+            stats = reporter.close(0.5 if reporter.ended else reporter.flush_seconds)
+            print(f"azl-install: inst.report: {stats.delivered} of {stats.queued} events delivered"
+                  + (f", {stats.pending} undelivered ({stats.last_error})" if stats.pending else "")
+                  + (f", {stats.dropped} dropped (buffer full)" if stats.dropped else ""), file=err, flush=True)
+        if events_file is not None:
+            events_file.close()
     if not json_only:
         if outcome.warnings:
             print(f"{len(outcome.warnings)} warning(s):")

@@ -19,7 +19,7 @@ def add_arguments(parser):
 def run(args) -> int:
     from installer.live.bootopts import read_boot_options
     from installer.live.start import decide
-    from installer.live.ksfetch import KickstartFetchError, fetch_kickstart
+    from installer.live.ksfetch import HTTPOptions, KickstartFetchError, fetch_kickstart
 
     opts = read_boot_options(args.cmdline_file)
     if opts.errors:
@@ -35,7 +35,7 @@ def run(args) -> int:
     ks_path = None
     if opts.ks is not None:
         try:
-            ks_path = str(fetch_kickstart(opts.ks, args.ks_dir))
+            ks_path = str(fetch_kickstart(opts.ks, args.ks_dir, HTTPOptions.from_boot(opts)))
         except KickstartFetchError as exc:
             print(f"azl-install: inst.ks: {exc}", file=sys.stderr)
             if opts.cmdline:

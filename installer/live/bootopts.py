@@ -39,6 +39,10 @@ class BootOptions:
     dry_run: bool = False  # inst.dryrun (for testing the live medium)
     serial_console: str | None = None  # console=ttyS0,115200 -> "ttyS0" (the last serial one)
     noverifyssl: bool = False
+    ks_sendmac: bool = False  # inst.ks.sendmac: X-RHN-Provisioning-MAC-N headers on inst.ks=http(s)://
+    ks_sendsn: bool = False  # inst.ks.sendsn: X-System-Serial-Number header
+    ks_cacert: str | None = None  # inst.ks.cacert=FILE: the CA bundle that verifies https kickstart/report URLs
+    report: str | None = None  # inst.report=URL: engine events are POSTed there (docs/fleet.md)
     sshd: bool = False  # inst.sshd: sshd in the live environment
     sshkey_url: str | None = None  # inst.sshkey=URL: authorized keys for the `install` user
     nosave: set[str] = field(default_factory=set)  # expanded: input_ks, output_ks, logs
@@ -63,7 +67,7 @@ def parse_cmdline(text: str) -> BootOptions:
     ks_raw = None
     for word in words:
         key, sep, value = word.partition("=")
-        if key.startswith("inst.") or key in ("ks", "repo"):
+        if key.startswith("inst.") or key in ("ks", "repo", "ks.sendmac", "ks.sendsn"):
             name = key[5:] if key.startswith("inst.") else key
             if name == "ks":
                 ks_raw = value if sep else ""
@@ -78,6 +82,14 @@ def parse_cmdline(text: str) -> BootOptions:
                 opts.dry_run = True
             elif name == "noverifyssl":
                 opts.noverifyssl = True
+            elif name == "ks.sendmac":
+                opts.ks_sendmac = True
+            elif name == "ks.sendsn":
+                opts.ks_sendsn = True
+            elif name == "ks.cacert" and value:
+                opts.ks_cacert = value
+            elif name == "report" and value:
+                opts.report = value
             elif name == "sshd":
                 opts.sshd = value.lower() not in ("0", "no", "off", "false")
             elif name == "sshkey":

@@ -18,6 +18,10 @@ def decide(opts, ks_path: str | None) -> list[str]:
     argv = ["azl-install"]
     if confirms_without_a_person(opts, ks_path):
         argv += ["install", "--kickstart", ks_path, "--yes"]
+        if getattr(opts, "report", None):
+            argv += ["--report", opts.report]
+            if getattr(opts, "ks_cacert", None):
+                argv += ["--cacert", opts.ks_cacert]
         if opts.dry_run:
             argv.append("--dry-run")
         return argv

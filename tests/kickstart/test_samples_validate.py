@@ -11,6 +11,8 @@ MATCHING_PROFILE = {
     "server-luks-static.ks": "nvme-uefi.json",
     "lab-reinstall.ks": "bios-2sata.json",
     "vm-cloud.ks": "vm-virtio-usb-live.json",
+    "fleet-ironic.ks": "vm-virtio-usb-live.json",
+    "fleet-foreman.ks": "vm-virtio-usb-live.json",
 }
 
 
