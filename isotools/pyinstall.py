@@ -86,8 +86,10 @@ def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def install_tree(src: Path, root: Path, sitelib: str, bindir: str, python: str = "/usr/bin/python3") -> list[str]:
-    """Install the pure-Python project at src (its pyproject.toml, setuptools layout) below root."""
+def install_tree(src: Path, root: Path, sitelib: str, bindir: str, python: str = "/usr/bin/python3",
+                 only: tuple[str, ...] | None = None) -> list[str]:
+    """Install the pure-Python project at src (its pyproject.toml, setuptools layout) below root;
+    `only` limits it to these top-level packages and the console scripts that live in them."""
     meta = tomllib.loads((src / "pyproject.toml").read_text())
     project = meta["project"]
     tool = meta.get("tool", {}).get("setuptools", {})
@@ -100,7 +102,8 @@ def install_tree(src: Path, root: Path, sitelib: str, bindir: str, python: str =
         for p in src.rglob("__init__.py")
         if not any(part.startswith(".") for part in p.relative_to(src).parts)
     )
-    packages = [p for p in packages if any(fnmatch.fnmatchcase(p, pat) for pat in include)]
+    packages = [p for p in packages if any(fnmatch.fnmatchcase(p, pat) for pat in include)
+                and (only is None or p.split(".")[0] in only)]
     for package in packages:
         pdir = src.joinpath(*package.split("."))
         patterns = package_data.get(package, []) + package_data.get("*", [])
@@ -125,7 +128,7 @@ def install_tree(src: Path, root: Path, sitelib: str, bindir: str, python: str =
     w.write(distinfo / "METADATA", ("\n".join(lines) + "\n").encode())
     top = sorted({p.split(".")[0] for p in packages})
     w.write(distinfo / "top_level.txt", ("\n".join(top) + "\n").encode())
-    scripts = project.get("scripts", {})
+    scripts = {k: v for k, v in project.get("scripts", {}).items() if only is None or v.split(".")[0] in only}
     if scripts:
         ep = "[console_scripts]\n" + "".join(f"{k} = {v}\n" for k, v in scripts.items())
         w.write(distinfo / "entry_points.txt", ep.encode())
@@ -134,15 +137,16 @@ def install_tree(src: Path, root: Path, sitelib: str, bindir: str, python: str =
     return packages
 
 
-def install_wheel(wheel: Path, root: Path, sitelib: str, bindir: str, python: str = "/usr/bin/python3") -> str:
-    """Install one pure-Python wheel (purelib, no .data scripts needing rewriting) below root; returns its name."""
+def install_wheel(wheel: Path, root: Path, sitelib: str, bindir: str, python: str = "/usr/bin/python3",
+                  platlib: bool = False) -> str:
+    """Install one wheel below root (pure Python unless platlib: the caller checked its tags); returns its name."""
     w = _Writer(root, sitelib, bindir)
     site = PurePosixPath(sitelib)
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
         distinfo = next(n.split("/")[0] for n in names if n.split("/")[0].endswith(".dist-info"))
         wheelmeta = z.read(f"{distinfo}/WHEEL").decode()
-        if "Root-Is-Purelib: true" not in wheelmeta:
+        if "Root-Is-Purelib: true" not in wheelmeta and not platlib:
             raise SystemExit(f"{wheel.name}: not a pure-Python wheel")
         for info in z.infolist():
             name = info.filename
@@ -158,7 +162,13 @@ def install_wheel(wheel: Path, root: Path, sitelib: str, bindir: str, python: st
                 if kind in ("purelib", "platlib"):
                     w.write(site.joinpath(*parts[2:]), z.read(info))
                 elif kind == "scripts":
-                    w.write(PurePosixPath(w.bindir).joinpath(*parts[2:]), z.read(info), 0o755)
+                    data = z.read(info)
+                    if re.match(rb"#!python[w]?\b", data):
+                        data = f"#!{python}".encode() + data.split(b"\n", 1)[0][len(b"#!python"):].lstrip(b"w") \
+                            + b"\n" + (data.split(b"\n", 1)[1] if b"\n" in data else b"")
+                    w.write(w.bindir.joinpath(*parts[2:]), data, 0o755)
+                elif kind == "data":  # relative to the installation prefix (/usr for /usr/bin)
+                    w.write(w.bindir.parent.joinpath(*parts[2:]), z.read(info))
                 else:
                     raise SystemExit(f"{wheel.name}: unsupported data kind {kind!r}")
                 continue
