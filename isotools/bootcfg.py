@@ -73,7 +73,8 @@ def grub_append(text: str, args: list[str]) -> tuple[str, int]:
     return "\n".join(lines), n
 
 
-def grub_add_entry(text: str, ks_arg: str, extra: list[str] = (), title: str = KS_TITLE) -> str:
+def grub_add_entry(text: str, ks_arg: str, extra: list[str] = (), title: str = KS_TITLE,
+                   default: bool = False) -> str:
     lines = text.split("\n")
     live = [(a, b) for a, b in grub_entries(lines) if any(_is_live(x) for x in lines[a:b + 1])]
     if not live:
@@ -98,7 +99,15 @@ def grub_add_entry(text: str, ks_arg: str, extra: list[str] = (), title: str = K
         depth += _brace_delta(line)
         if depth == 0 and "}" in line:
             last = i
-    return "\n".join(lines[:last + 1] + new + lines[last + 1:])
+    out = lines[:last + 1] + new + lines[last + 1:]
+    if default:  # the kickstart entry boots when the timeout expires
+        sets = [i for i, line in enumerate(out) if re.match(r"^\s*set\s+default=", line)]
+        if sets:
+            for i in sets:
+                out[i] = re.sub(r"default=.*$", f'default="{KS_ID}"', out[i])
+        else:
+            out.insert(0, f'set default="{KS_ID}"')
+    return "\n".join(out)
 
 
 def syslinux_append(text: str, args: list[str]) -> tuple[str, int]:
@@ -112,7 +121,8 @@ def syslinux_append(text: str, args: list[str]) -> tuple[str, int]:
     return "\n".join(lines), n
 
 
-def syslinux_add_entry(text: str, ks_arg: str, extra: list[str] = (), title: str = KS_TITLE) -> str:
+def syslinux_add_entry(text: str, ks_arg: str, extra: list[str] = (), title: str = KS_TITLE,
+                       default: bool = False) -> str:
     lines = text.split("\n")
     labels = [i for i, line in enumerate(lines) if re.match(r"^\s*label\s", line, re.IGNORECASE)]
     for k, start in enumerate(labels):
@@ -134,6 +144,10 @@ def syslinux_add_entry(text: str, ks_arg: str, extra: list[str] = (), title: str
             kept = [w for w in m.group(3).split() if not w.startswith(("inst.ks=", "ks=")) and w != "inst.ks"]
             line = f"{m.group(1)}append{m.group(2)}" + " ".join(kept + [ks_arg, *extra])
         new.append(line)
+    if default:
+        lines = [line for line in lines if not re.match(r"^\s*menu\s+default\s*$", line, re.IGNORECASE)]
+        lines = [re.sub(r"(?i)^(\s*default\s+)(?!vesamenu|menu\.c32)\S+\s*$", rf"\g<1>{KS_ID}", line) for line in lines]
+        new.append("  menu default")
     return "\n".join(lines + [""] + new + [""]) if lines[-1].strip() else "\n".join(lines[:-1] + [""] + new + [""])
 
 

@@ -1,6 +1,7 @@
 """azl-install-iso: tools for the installation medium.
 
-    azl-install-iso remaster IN.iso OUT.iso [--ks FILE] [--append ARGS] [--rpm FILE]...
+    azl-install-iso remaster IN.iso OUT.iso [--ks FILE [--ks-append ARGS] [--ks-default]]
+                             [--append ARGS] [--rpm FILE]...
 
 Exit codes: 0 written, 1 the ISO or kickstart was refused or a tool failed, 2 usage error.
 """
@@ -25,6 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--ks", type=Path, help="kickstart to embed as /ks.cfg, with a boot entry that uses it")
     r.add_argument("--append", default="", metavar="ARGS",
                    help="kernel arguments added to every live boot entry (and the kickstart entry)")
+    r.add_argument("--ks-append", default="", metavar="ARGS",
+                   help="kernel arguments for the kickstart entry only (e.g. inst.cmdline for no questions)")
+    r.add_argument("--ks-default", action="store_true",
+                   help="make the kickstart entry the menu's default (unattended media)")
     r.add_argument("--rpm", type=Path, action="append", default=[], metavar="FILE",
                    help="install these RPMs' files (azl-install, azl-install-live, python3-textual-bundled) "
                         "instead of this source tree, its iso-overlay and wheels")
@@ -44,8 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         a = _parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if (a.ks_append or a.ks_default) and not a.ks:
+        print("azl-install-iso: --ks-append and --ks-default need --ks", file=sys.stderr)
+        return 2
     opts = remaster.Options(
         input=a.input, output=a.output, ks=a.ks, append=shlex.split(a.append), rpms=a.rpm,
+        ks_append=shlex.split(a.ks_append), ks_default=a.ks_default,
         source=None if a.rpm else a.source, overlay=None if a.rpm else a.source / "iso-overlay",
         wheels=None if a.rpm else a.wheels, extra_wheels=a.wheel, validate_ks=not a.no_validate,
         workdir=a.workdir, log=lambda m: print(m, file=sys.stderr))

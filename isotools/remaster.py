@@ -7,7 +7,8 @@
     3. lay the payload over the live root (liveroot.py: squashfs, erofs, or ext4 in squashfs)
        and rebuild the image with its own compression;
     4. with --ks: the kickstart at /ks.cfg on the medium and a boot entry with
-       inst.ks=hd:LABEL=<label>:/ks.cfg in every menu (GRUB, ISOLINUX, the EFI image's GRUB);
+       inst.ks=hd:LABEL=<label>:/ks.cfg in every menu (GRUB, ISOLINUX, the EFI image's GRUB),
+       plus --ks-append arguments (e.g. inst.cmdline), the default with --ks-default;
        --append adds kernel arguments to every live entry;
     5. write the ISO with the input's boot records (iso.py).
 
@@ -51,6 +52,8 @@ class Options:
     output: Path
     ks: Path | None = None
     append: list[str] = field(default_factory=list)
+    ks_append: list[str] = field(default_factory=list)
+    ks_default: bool = False
     rpms: list[Path] = field(default_factory=list)
     source: Path | None = SOURCE_TREE
     overlay: Path | None = SOURCE_TREE / "iso-overlay"
@@ -143,13 +146,13 @@ def _patch_menus(o: Options, files: list[str], work: Path, label: str) -> tuple[
                 continue
             new, _ = bootcfg.grub_append(new, o.append)
             if o.ks:  # a copy of the first live entry, which has the --append arguments now
-                new = bootcfg.grub_add_entry(new, ks_arg.replace("\\", "\\\\"))
+                new = bootcfg.grub_add_entry(new, ks_arg.replace("\\", "\\\\"), o.ks_append, default=o.ks_default)
         else:
             if "root=live:" not in text:
                 continue
             new, _ = bootcfg.syslinux_append(new, o.append)
             if o.ks:
-                new = bootcfg.syslinux_add_entry(new, ks_arg)
+                new = bootcfg.syslinux_add_entry(new, ks_arg, o.ks_append, default=o.ks_default)
         if new != text:
             local.write_text(new, errors="surrogateescape")
             out[path] = local
@@ -175,7 +178,8 @@ def _patch_efi_image(o: Options, src_iso: Path, efi_path: str, work: Path, label
             continue
         new, _ = bootcfg.grub_append(text, o.append)
         if o.ks:
-            new = bootcfg.grub_add_entry(new, bootcfg.ks_argument(label, KS_PATH).replace("\\", "\\\\"))
+            new = bootcfg.grub_add_entry(new, bootcfg.ks_argument(label, KS_PATH).replace("\\", "\\\\"),
+                                         o.ks_append, default=o.ks_default)
         local.write_text(new, errors="surrogateescape")
         r = subprocess.run(["mcopy", "-o", "-i", str(img), str(local), cfg], capture_output=True, text=True, check=False)
         if r.returncode != 0:

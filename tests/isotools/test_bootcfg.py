@@ -123,3 +123,19 @@ def test_syslinux_append():
 def test_ks_argument_escapes_the_label():
     assert bootcfg.ks_argument("AZL-LIVE") == "inst.ks=hd:LABEL=AZL-LIVE:/ks.cfg"
     assert bootcfg.ks_argument("My Live") == "inst.ks=hd:LABEL=My\\x20Live:/ks.cfg"
+
+
+def test_grub_ks_entry_as_the_default():
+    out = bootcfg.grub_add_entry(GRUB, KS, ["inst.cmdline"], default=True)
+    assert f'set default="{bootcfg.KS_ID}"' in out and 'set default="1"' not in out
+    new = out.rsplit("menuentry", 1)[1]
+    assert f"{KS} inst.cmdline\n" in new
+    bare = bootcfg.grub_add_entry(GRUB.replace('set default="1"\n', ""), KS, default=True)
+    assert bare.startswith(f'set default="{bootcfg.KS_ID}"\n')
+
+
+def test_syslinux_ks_label_as_the_default():
+    out = bootcfg.syslinux_add_entry(ISOLINUX, KS, default=True)
+    assert out.count("menu default") == 1
+    assert out.split(f"label {bootcfg.KS_ID}\n", 1)[1].rstrip().endswith("menu default")
+    assert out.startswith("default vesamenu.c32\n")
