@@ -1,6 +1,6 @@
 PY := .venv/bin/python
 
-.PHONY: setup test test-unit demo try bench clean
+.PHONY: setup test test-unit demo iso try bench clean
 
 setup:
 	@bash tools/setup.sh
@@ -16,6 +16,10 @@ test-unit: setup
 
 demo: setup
 	$(PY) -m installer tui --dry-run --machine tests/profiles/vm-virtio-usb-live.json
+
+# The installation medium, build/azl-install.iso (cached by input hash under build/iso*).
+iso: setup
+	cd tests/vm && /usr/bin/python3 -m harness.iso build
 
 try: setup
 	bash tests/vm/try.sh

@@ -13,10 +13,12 @@ APT_PACKAGES=(
   tmux
   dnf rpm createrepo-c gnupg squashfs-tools zstd xz-utils bzip2 tar cpio attr acl
   qemu-system-x86 qemu-utils ovmf debootstrap openssh-client openssl efibootmgr
+  grub-common grub-efi-amd64-bin grub-pc-bin xorriso mtools
 )
 DNF_PACKAGES=(
   python3 python3-pip python3-blivet python3-pyudev python3-kickstart tmux
   rpm-build createrepo_c gnupg2 squashfs-tools zstd qemu-system-x86 edk2-ovmf
+  grub2-tools-extra grub2-efi-x64-modules grub2-pc-modules xorriso mtools
 )
 
 missing_apt() {
