@@ -258,3 +258,26 @@ def test_not_a_live_iso_is_refused(tmp_path):
     rc, _, stderr = remaster(plain, tmp_path / "out.iso")
     assert rc == 1 and "no /LiveOS/squashfs.img" in stderr
     assert cli.main(["remaster"]) == 2
+
+
+@pytest.mark.skipif(not have("rpmbuild") or not have("rpm2cpio"), reason="needs rpmbuild and rpm2cpio")
+def test_remaster_with_the_rpms(tmp_path):
+    """--rpm: the packages' files (installer, live overlay, textual) instead of the tree."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import rpm as rpmtool  # tools/rpm.py
+
+    rpms = rpmtool.build(tmp_path / "rpms", tmp_path / "top", ROOT / "build" / "wheels")
+    wanted = [r for r in rpms if not r.name.startswith("azl-install-iso-")]
+    vanilla = make_iso(tmp_path / "in", "squashfs")
+    out = tmp_path / "out.iso"
+    rc, stdout, stderr = remaster(vanilla, out, *[a for r in wanted for a in ("--rpm", str(r))])
+    assert rc == 0, stdout + stderr
+    old = tree_state(unpack_live_root(vanilla, tmp_path / "old"))
+    new = tree_state(unpack_live_root(out, tmp_path / "new"))
+    assert not {rel for rel, state in old.items() if new.get(rel) != state}
+    added = set(new) - set(old)
+    for must in (f"{SITE}/installer/cli.py", f"{SITE}/textual/app.py", "usr/bin/azl-install",
+                 "etc/systemd/system/azl-install.service", "usr/libexec/azl-install/console-start"):
+        assert must in added, must
+    assert not [a for a in added if "isotools" in a or a.startswith(f"{SITE}/pykickstart")]
+    assert all(new[a][1:3] == (0, 0) for a in added)
