@@ -85,7 +85,9 @@ def grub_add_entry(text: str, ks_arg: str, extra: list[str] = (), title: str = K
     head, nsub = re.subn(r"""^(\s*menuentry\s+)('[^']*'|"[^"]*"|\S+)""", lambda m: f"{m.group(1)}'{title}'", head)
     if not nsub:
         raise BootCfgError(f"line {a + 1}: cannot read the menuentry title")
-    head = re.sub(r"(--id(?:=|\s+))(['\"]?)[^\s'\"{]+\2", lambda m: f"{m.group(1)}{KS_ID}", head)
+    head, nid = re.subn(r"(--id(?:=|\s+))(['\"]?)[^\s'\"{]+\2", lambda m: f"{m.group(1)}{KS_ID}", head)
+    if not nid:  # an id, so that `set default` can name the entry
+        head = re.sub(r"\s*\{\s*$", f" --id {KS_ID} {{", head)
     new = [head]
     for line in block[1:]:
         if _is_live(line):

@@ -77,6 +77,11 @@ def test_grub_ks_entry_copies_the_first_live_entry():
     assert 'set default="1"' in out  # the default is the user's, not the unattended entry
 
 
+def test_grub_ks_entry_without_an_id_gets_one():
+    out = bootcfg.grub_add_entry(GRUB.replace(" --id=live", ""), KS, default=True)
+    assert f"menuentry '{bootcfg.KS_TITLE}' --class fedora --id {bootcfg.KS_ID} {{\n" in out
+
+
 def test_grub_ks_entry_drops_media_check_and_other_ks():
     cfg = GRUB.replace("rd.live.image quiet rhgb", "rd.live.check inst.ks=http://x/ks.cfg rd.live.image")
     out = bootcfg.grub_add_entry(cfg, KS)

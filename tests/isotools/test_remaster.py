@@ -281,3 +281,62 @@ def test_remaster_with_the_rpms(tmp_path):
         assert must in added, must
     assert not [a for a in added if "isotools" in a or a.startswith(f"{SITE}/pykickstart")]
     assert all(new[a][1:3] == (0, 0) for a in added)
+
+
+FEDORA_GRUB = f"""set default="0"
+menuentry 'Start Fedora-Live' --class fedora --class gnu-linux {{
+\tlinux /images/pxeboot/vmlinuz root=live:CDLABEL={LABEL} rd.live.image quiet rhgb
+\tinitrd /images/pxeboot/initrd.img
+}}
+"""
+FEDORA_ISOLINUX = f"""default vesamenu.c32
+timeout 600
+label linux
+  menu label ^Start Fedora-Live
+  kernel vmlinuz
+  append initrd=initrd.img root=live:CDLABEL={LABEL} rd.live.image quiet rhgb
+  menu default
+"""
+
+
+@pytest.mark.skipif(not have("mcopy"), reason="needs mtools")
+def test_fedora_shaped_iso_menus_in_isolinux_and_the_efi_image(tmp_path):
+    """ISOLINUX for BIOS, and a GRUB menu inside images/efiboot.img (the EFI El Torito image) as
+    Fedora's live ISOs have them: all three menus get the kickstart entry."""
+    root = make_live_root(tmp_path)
+    tree = tmp_path / "tree"
+    for d in ("LiveOS", "isolinux", "images/pxeboot", "EFI/BOOT"):
+        (tree / d).mkdir(parents=True)
+    subprocess.run(["mksquashfs", str(root), str(tree / "LiveOS/squashfs.img"), "-quiet", "-no-progress"], check=True)
+    (tree / "isolinux/isolinux.bin").write_bytes(b"\0" * 4096)  # stands for SYSLINUX's loader
+    (tree / "isolinux/isolinux.cfg").write_text(FEDORA_ISOLINUX)
+    (tree / "EFI/BOOT/grub.cfg").write_text(FEDORA_GRUB)
+    efi = tree / "images/efiboot.img"
+    subprocess.run(["mformat", "-C", "-f", "2880", "-i", str(efi), "::"], check=True)
+    subprocess.run(["mmd", "-i", str(efi), "::/EFI", "::/EFI/BOOT"], check=True)
+    (tmp_path / "BOOTX64.EFI").write_bytes(b"MZ fake")
+    subprocess.run(["mcopy", "-i", str(efi), str(tmp_path / "BOOTX64.EFI"), str(tree / "EFI/BOOT/grub.cfg"),
+                    "::/EFI/BOOT/"], check=True)
+    vanilla = tmp_path / "fedora.iso"
+    subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-V", LABEL, "-R", "-J", "-o", str(vanilla),
+                    "-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat", "-no-emul-boot",
+                    "-boot-load-size", "4", "-boot-info-table", "-eltorito-alt-boot",
+                    "-e", "images/efiboot.img", "-no-emul-boot", str(tree)], check=True, capture_output=True)
+    out = tmp_path / "out.iso"
+    rc, stdout, stderr = remaster(vanilla, out, "--ks", str(KICKSTARTS / "minimal.ks"), "--ks-default")
+    assert rc == 0, stdout + stderr
+    assert [(e["platform"], e["path"]) for e in iso.boot_summary(out)["entries"]] == \
+        [("BIOS", "/isolinux/isolinux.bin"), ("UEFI", "/images/efiboot.img")]
+    iso.extract(out, [("/isolinux/isolinux.cfg", tmp_path / "isolinux.cfg"),
+                      ("/EFI/BOOT/grub.cfg", tmp_path / "grub.cfg"), ("/images/efiboot.img", tmp_path / "efi.img")])
+    ks = f"inst.ks=hd:LABEL={LABEL}:/ks.cfg"
+    isolinux = (tmp_path / "isolinux.cfg").read_text()
+    assert "label azl-ks\n" in isolinux and f"rd.live.image quiet rhgb {ks}\n  menu default" in isolinux
+    assert isolinux.count("menu default") == 1
+    inner = subprocess.run(["mtype", "-i", str(tmp_path / "efi.img"), "::/EFI/BOOT/grub.cfg"], check=True,
+                           capture_output=True, text=True).stdout
+    for cfg in ((tmp_path / "grub.cfg").read_text(), inner):
+        assert 'set default="azl-ks"' in cfg
+        assert "menuentry 'Install Azure Linux with the embedded kickstart' --class fedora --class gnu-linux --id azl-ks {" in cfg
+        assert f"rd.live.image quiet rhgb {ks}\n" in cfg
+    assert "/images/efiboot.img (EFI image)" in stdout
