@@ -1,0 +1,97 @@
+"""A remastered ISO boots as a CD-ROM on BIOS and on UEFI and runs its embedded kickstart.
+
+The input is the medium `make iso` builds (harness.iso); `azl-install-iso remaster` adds the
+installer from this tree, embeds kickstarts/minimal.ks with a default boot entry that also has
+inst.cmdline and inst.dryrun, and the guest must fetch the kickstart from the medium by its label
+(inst.ks=hd:LABEL=...:/ks.cfg) and finish the dry run on its serial console. One guest per
+firmware, run under the global VM lock by the caller (flock /tmp/azl-vm.lock)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import KICKSTARTS, have
+
+ROOT = Path(__file__).resolve().parents[2]
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+SUCCESS = re.compile(r"Dry run finished in \d+ s\.")
+FATAL = ("Kernel panic - not syncing", "Dropping to a shell", "You are in emergency mode", "grub rescue>",
+         "No bootable device", "has errors; nothing was changed", "azl-install exited with status")
+
+pytestmark = [pytest.mark.vm, pytest.mark.slow,
+              pytest.mark.skipif(not have("qemu-system-x86_64"), reason="needs qemu-system-x86_64")]
+
+
+def remaster_for_test(iso_in: Path, out: Path) -> str:
+    proc = subprocess.run([sys.executable, "-m", "isotools", "remaster", str(iso_in), str(out),
+                           "--ks", str(KICKSTARTS / "minimal.ks"), "--ks-default",
+                           "--ks-append", "inst.cmdline inst.dryrun"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def boot_cdrom(iso: Path, workdir: Path, firmware: str, timeout: float = 900) -> tuple[bool, str, float]:
+    """Boot iso as a CD-ROM (AHCI) with a blank virtio disk; (dry run finished, serial log, seconds)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    disk = workdir / "disk.raw"
+    with open(disk, "wb") as f:
+        f.truncate(8 << 30)
+    log = workdir / f"serial-{firmware}.log"
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", "2",
+           "-m", "2048", "-display", "none", "-no-reboot", "-serial", f"file:{log}", "-monitor", "none",
+           "-drive", f"file={iso},media=cdrom,if=none,id=cd0,readonly=on",
+           "-device", "ide-cd,drive=cd0,bus=ide.0,bootindex=0",
+           "-drive", f"file={disk},if=none,id=d0,format=raw,cache=unsafe",
+           "-device", "virtio-blk-pci,drive=d0,serial=blank0",
+           "-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0"]
+    if firmware == "uefi":
+        vars_copy = workdir / "OVMF_VARS.fd"
+        shutil.copy(OVMF_VARS, vars_copy)
+        cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+                "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    text = ""
+    try:
+        while time.monotonic() - start < timeout:
+            time.sleep(2)
+            text = log.read_text(errors="replace") if log.exists() else ""
+            if SUCCESS.search(text):
+                return True, text, time.monotonic() - start
+            if any(f in text for f in FATAL) or proc.poll() is not None:
+                break
+        return False, text, time.monotonic() - start
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def remastered_medium(tmp_path_factory):
+    sys.path.insert(0, str(ROOT / "tests" / "vm"))
+    from harness import iso as harness_iso
+
+    built = harness_iso.build_iso(log=lambda *_: None)
+    out = tmp_path_factory.mktemp("remaster") / "remastered.iso"
+    remaster_for_test(built.iso, out)
+    return out
+
+
+@pytest.mark.parametrize("firmware", ["bios", "uefi"])
+def test_remastered_iso_boots_and_runs_its_kickstart(remastered_medium, tmp_path, firmware):
+    ok, serial, seconds = boot_cdrom(remastered_medium, tmp_path, firmware)
+    tail = "\n".join(serial.splitlines()[-40:])
+    # inst.cmdline runs an install only with a kickstart: the line means the embedded one was found.
+    assert ok, f"{firmware}: no dry-run success line after {seconds:.0f} s; serial tail:\n{tail}"
