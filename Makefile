@@ -1,6 +1,6 @@
 PY := .venv/bin/python
 
-.PHONY: setup test test-unit demo iso try bench clean
+.PHONY: setup test test-unit demo iso netboot rpm try bench clean
 
 setup:
 	@bash tools/setup.sh
@@ -20,6 +20,13 @@ demo: setup
 # The installation medium, build/azl-install.iso (cached by input hash under build/iso*).
 iso: setup
 	cd tests/vm && /usr/bin/python3 -m harness.iso build
+
+NETBOOT_URL ?= http://10.0.2.2:8080
+netboot: iso
+	/usr/bin/python3 tools/netboot.py build/netboot --from build/iso-root --repo build/iso/tree --base-url $(NETBOOT_URL)
+
+rpm: setup
+	$(PY) tools/rpm.py build
 
 try: setup
 	bash tests/vm/try.sh

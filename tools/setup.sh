@@ -14,6 +14,7 @@ APT_PACKAGES=(
   dnf rpm createrepo-c gnupg squashfs-tools zstd xz-utils bzip2 tar cpio attr acl
   qemu-system-x86 qemu-utils ovmf debootstrap openssh-client openssl efibootmgr
   grub-common grub-efi-amd64-bin grub-pc-bin xorriso mtools
+  openssh-server curl ipxe-qemu rpm2cpio erofs-utils
 )
 DNF_PACKAGES=(
   python3 python3-pip python3-blivet python3-pyudev python3-kickstart tmux
