@@ -186,11 +186,13 @@ def test_live_root_keeps_everything_and_gains_the_installer(remastered, tmp_path
     for must in (f"{SITE}/installer/cli.py", f"{SITE}/installer/data/azurelinux-4.0.toml",
                  f"{SITE}/screens/theme.tcss", f"{SITE}/textual/__init__.py", f"{SITE}/pykickstart/__init__.py",
                  "usr/bin/azl-install", "usr/libexec/azl-install/console-start",
-                 "etc/systemd/system/azl-install.service",
-                 "etc/systemd/system/multi-user.target.wants/azl-install.service"):
+                 "usr/lib/systemd/system/azl-install@.service",
+                 "usr/lib/systemd/system-generators/azl-install-generator",
+                 "etc/systemd/system/multi-user.target.wants/azl-install-shell.service"):
         assert must in added, (kind, must)
     assert new["usr/bin/azl-install"][:3] == (oct(0o100755), 0, 0)
-    assert new["etc/systemd/system/multi-user.target.wants/azl-install.service"][3] == "../azl-install.service"
+    assert (new["etc/systemd/system/multi-user.target.wants/azl-install-shell.service"][3]
+            == "../../../../usr/lib/systemd/system/azl-install-shell.service")
     assert new[f"{SITE}/rich/DISTRO"] == old[f"{SITE}/rich/DISTRO"]  # the root's own rich is kept
     assert not [a for a in added if a.startswith(f"{SITE}/rich")]
     assert not [a for a in added if a.startswith(f"{SITE}/tests") or a.endswith((".pyc", "conftest.py"))
@@ -277,7 +279,7 @@ def test_remaster_with_the_rpms(tmp_path):
     assert not {rel for rel, state in old.items() if new.get(rel) != state}
     added = set(new) - set(old)
     for must in (f"{SITE}/installer/cli.py", f"{SITE}/textual/app.py", "usr/bin/azl-install",
-                 "etc/systemd/system/azl-install.service", "usr/libexec/azl-install/console-start"):
+                 "usr/lib/systemd/system/azl-install@.service", "usr/libexec/azl-install/console-start"):
         assert must in added, must
     assert not [a for a in added if "isotools" in a or a.startswith(f"{SITE}/pykickstart")]
     assert all(new[a][1:3] == (0, 0) for a in added)

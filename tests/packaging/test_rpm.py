@@ -110,7 +110,8 @@ def test_live_subpackage_is_the_overlay(rpms):
     modes = dict(line.split(" ", 1)[::-1] for line in q(rpms["azl-install-live"], "--qf",
                                                         "[%{FILEMODES:perms} %{FILENAMES}\n]"))
     assert modes["/usr/libexec/azl-install/console-start"].startswith("-rwxr-xr-x")
-    assert modes["/etc/systemd/system/multi-user.target.wants/azl-install.service"].startswith("l")
+    assert modes["/usr/lib/systemd/system-generators/azl-install-generator"].startswith("-rwxr-xr-x")
+    assert modes["/etc/systemd/system/multi-user.target.wants/azl-install-shell.service"].startswith("l")
 
 
 def test_iso_subpackage(rpms):
