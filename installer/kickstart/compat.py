@@ -191,7 +191,9 @@ COMMANDS: dict[str, Command] = {
     "group": Command(refuse("not implemented yet: use 'user --groups' or groupadd in %post"),
                      "accounts"),
     "sshkey": Command(ok(), "accounts", {"username": ok()}),
-    "sshpw": Command(refuse("SSH access to the installer is not implemented yet"), "accounts"),
+    "sshpw": Command(differs("an account for SSH into the installer (inst.sshd) only, as in Anaconda: the "
+                             "installed system does not get it"), "accounts",
+                     {name: ok() for name in ("username", "isCrypted", "lock", "password", "sshkey")}),
     "sshd": Command(ok("azl-install extension: the SSH server's policy"), "security",
                     {"enabled": ok(), "password_auth": ok(), "root_login": ok()}),
     # installer behaviour

@@ -132,7 +132,7 @@ UNSUPPORTED = sorted(name for name in __import__("pykickstart.version", fromlist
 
 
 def test_the_unsupported_list_covers_what_the_installer_cannot_do():
-    for name in ("vnc", "iscsi", "fcoe", "zfcp", "nvdimm", "module", "ostreesetup", "realm", "sshpw", "harddrive",
+    for name in ("vnc", "iscsi", "fcoe", "zfcp", "nvdimm", "module", "ostreesetup", "realm", "harddrive",
                  "nfs", "mount", "driverdisk", "authselect", "group", "logging", "rdp", "bootc", "rescue"):
         assert name in UNSUPPORTED
 

@@ -139,3 +139,20 @@ def test_banner_lists_addresses_and_fingerprints(tmp_path):
     assert len(prints) == 1 and "SHA256:" in prints[0] and "(ED25519)" in prints[0]
     text = sshd.banner([sshd.SshAccount("install")], ["192.0.2.7"], prints)
     assert "ssh install@192.0.2.7" in text and prints[0] in text
+
+
+def test_a_kickstart_with_sshpw_validates_and_its_password_is_kept_out_of_the_saved_copy(tmp_path):
+    """sshpw is for inst.sshd only (as in Anaconda): accepted, not installed, never written back in plaintext."""
+    from installer.kickstart.files import load_kickstart
+    from installer.kickstart.files import dump_original
+
+    ks = tmp_path / "ks.cfg"
+    ks.write_text("sshpw --username=install --plaintext Live-Ssh-Pw-31\nrootpw --lock\nsshkey --username=root "
+                  "\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@b\"\n"
+                  "autopart\n")
+    result = load_kickstart(str(ks))
+    assert result.ok, [str(d) for d in result.diagnostics]
+    accounts, errors = sshd.accounts_from_kickstart(ks.read_text(), str(ks))
+    assert not errors and [a.username for a in accounts] == ["install"]
+    saved = dump_original(result.plan)
+    assert "sshpw --username=install" in saved and "Live-Ssh-Pw-31" not in saved
