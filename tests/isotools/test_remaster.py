@@ -20,6 +20,18 @@ from isotools import cli, iso, liveroot
 from tests.conftest import KICKSTARTS, have
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def dependency_wheels() -> Path:
+    """build/wheels (the installer's dependencies, which remaster adds), made by the harness's cached
+    step when this test runs before any VM test has built it (a fresh clone)."""
+    sys.path.insert(0, str(ROOT / "tests" / "vm"))
+    try:
+        from harness.live import build_wheels
+    finally:
+        sys.path.remove(str(ROOT / "tests" / "vm"))
+    return build_wheels()
 LABEL = "VAN-LIVE"
 SITE = "usr/lib/python3.11/site-packages"
 TOOLS = ("xorriso", "grub-mkrescue", "mksquashfs", "unsquashfs", "mformat", "debugfs", "mke2fs")

@@ -286,7 +286,8 @@ def install_from_iso(build, sc: Scenario, pubkey: str, timer: Timer, boot_name: 
         ks_dev = Disk(_oemdrv_image(sc, "AZL-KS", "kickstarts/ks.cfg", ks), bus="usb", serial="azl-ks",
                       selected=False)
     untouched = [d for d in disks if not d.selected] + [ks_dev]
-    sc.results.update(disks=disks, before=hash_disks(untouched), kept_before=_kept_partitions(sc))
+    sc.results["disks"] = disks
+    sc.results.update(before=hash_disks(untouched), kept_before=_kept_partitions(sc))
     vm = isoboot.iso_vm(build, boot_name, [*disks, ks_dev], sc.firmware,
                         fatal_patterns=isoboot.INSTALL_FAILED + FATAL_PATTERNS)
     rc = None
