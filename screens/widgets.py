@@ -96,6 +96,8 @@ class GatedButton(Button):
     def watch_disabled(self, disabled: bool) -> None:
         super().watch_disabled(disabled)
         self.label = self.label_for(disabled)
+        # Button does not re-measure itself when its label changes; the new label has a new width
+        self.refresh(layout=True)
 
 
 class StatusLine(Static):

@@ -222,6 +222,9 @@ async def test_begin_installation_reads_differently_when_disabled(tmp_path):
             await focus_and_type(pilot, "confirm", "erase")
             await pilot.pause()
         assert not install.disabled and str(install.label) == "Begin installation"
+        await pilot.pause()
+        # as wide as the label it shows now (plus its padding), not the longer one it was built with
+        assert install.region.width < len("Begin installation (not ready)")
 
 
 @sync
