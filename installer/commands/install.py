@@ -233,6 +233,10 @@ def run(args: argparse.Namespace) -> int:
         stop = confirm_erasure(plan, machine, product, err=err)
         if stop is not None:
             return stop
+    from installer.live.render import divert_native_stderr
+
+    divert_native_stderr(args.log_dir)
+    err = sys.stderr
     json_only = args.json_events == "-"
     events_file = None
     if json_only:

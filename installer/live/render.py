@@ -49,6 +49,36 @@ def wants_plain(stream) -> bool:
     return is_serial(console_device(tty))
 
 
+NATIVE_STDERR_LOG = "native-stderr.log"
+
+
+def divert_native_stderr(log_dir: str | Path, stream=None) -> Path | None:
+    """On a terminal, libraries that write to file descriptor 2 themselves (GLib's warnings from
+    libblockdev, coloured on a tty) would put their lines, escape sequences and all, between the
+    console's own lines. From here on Python's sys.stderr stays on the terminal (a duplicate of the
+    old descriptor) and descriptor 2 goes to LOG_DIR/native-stderr.log (0600). Off a terminal
+    nothing changes. Returns the log's path when diverted."""
+    stream = stream or sys.stderr
+    try:
+        if not os.isatty(stream.fileno()) or stream.fileno() != 2:
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    path = Path(log_dir) / NATIVE_STDERR_LOG
+    try:
+        os.makedirs(log_dir, mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    stream.flush()
+    console = os.dup(2)
+    sys.stderr = os.fdopen(console, "w", buffering=1, encoding=getattr(stream, "encoding", None) or "utf-8",
+                           errors="backslashreplace")
+    os.dup2(fd, 2)
+    os.close(fd)
+    return path
+
+
 def _clock(now: float | None = None) -> str:
     return time.strftime("%H:%M:%S", time.localtime(now if now is not None else time.time()))
 

@@ -136,9 +136,10 @@ def create_storage(plan: InstallPlan, machine: Machine, product: Product | None 
                              crypttab=render_crypttab(crypttab), actions=done, kernel_args=kernel_args,
                              root_device=root_path,
                              boot_disks=[d.path for d in boot_loader_disks(b.devices, layout.planned_boot)],
-                             spare_esps=[p.path for p in spares], seconds=seconds, blivet=b)
+                             spare_esps=[p.path for p in spares], seconds=seconds, blivet=b,
+                             disks=sorted(disks))
     except BaseException:
-        _deactivate(b)
+        _deactivate(b, set(disks))
         raise
     finally:
         blivet_callbacks.action_executed.remove(executed)

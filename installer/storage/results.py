@@ -74,3 +74,4 @@ class MountedTarget:
     spare_esps: list[str] = field(default_factory=list)  # unmounted ESPs on the other disks of a RAID1 /boot
     seconds: dict[str, float] = field(default_factory=dict)  # reset, plan, execute, mount
     blivet: Any = field(default=None, repr=False)
+    disks: list[str] = field(default_factory=list)  # the chosen disks: teardown touches nothing else

@@ -1,20 +1,36 @@
 """Tear the target down after an install or a failure: unmount deepest first, swap off, then let
-blivet close LVM, LUKS and RAID (through the Blivet the apply phase kept; no blivet import here)."""
+blivet close LVM, LUKS and RAID (through the Blivet the apply phase kept; no blivet import here).
+
+Only what lies on the chosen disks is torn down. blivet's own teardown_all also unmounts every
+other device it knows, and exclusive_disks hides disks only: the live medium's CD-ROM (mounted
+at /run/initramfs/live, busy under the running system) stays in its tree."""
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from installer.storage import mounts
 from installer.storage.results import MountedTarget
 
+log = logging.getLogger(__name__)
 
-def _deactivate(b: Any) -> None:
-    try:
-        b.devicetree.teardown_all()
-    except Exception:  # noqa: BLE001 - best effort while failing
-        pass
+
+def on_chosen_disks(device: Any, disks: set[str]) -> bool:
+    names = {d.name for d in getattr(device, "disks", None) or []}
+    return bool(names) and names <= disks
+
+
+def _deactivate(b: Any, disks: set[str]) -> None:
+    """Close what blivet opened on `disks` (LVs, LUKS, md); problems are logged, not raised."""
+    for device in list(b.devicetree.leaves):
+        if getattr(device, "protected", False) or not on_chosen_disks(device, disks):
+            continue
+        try:
+            device.teardown(recursive=True)
+        except Exception as exc:  # noqa: BLE001 - best effort, like blivet's own teardown_all
+            log.warning("teardown of %s: %s", device.name, exc)
 
 
 def teardown(target: MountedTarget) -> None:
@@ -31,10 +47,7 @@ def teardown(target: MountedTarget) -> None:
     except mounts.MountError as exc:
         errors.append(str(exc))
     if target.blivet is not None:
-        try:
-            target.blivet.devicetree.teardown_all()
-        except Exception as exc:  # noqa: BLE001
-            errors.append(f"teardown: {exc}")
+        _deactivate(target.blivet, set(target.disks))
     target.mounts, target.api_mounts, target.swaps = [], [], []
     if errors:
         raise RuntimeError("; ".join(errors))

@@ -6,8 +6,22 @@ import os
 import pty
 import re
 
-from installer.live.render import PlainRenderer, TerminalRenderer, clean, console_device, is_serial, wants_plain
-from installer.model.events import Failed, Finished, Log, Progress, StepFinished, StepStarted
+from installer.live.render import (
+    PlainRenderer,
+    TerminalRenderer,
+    clean,
+    console_device,
+    is_serial,
+    wants_plain,
+)
+from installer.model.events import (
+    Failed,
+    Finished,
+    Log,
+    Progress,
+    StepFinished,
+    StepStarted,
+)
 
 STAMP = re.compile(r"^\d\d:\d\d:\d\d ")
 
@@ -91,3 +105,55 @@ def test_dev_console_is_the_last_active_console(tmp_path):
 
 def test_clean_keeps_text():
     assert clean("a\tb ü\x1b[31mred\x1b[0m\x00") == "a    b üred"
+
+
+DIVERT_CHILD = r"""
+import os, subprocess, sys
+from installer.live.render import divert_native_stderr
+where = divert_native_stderr(sys.argv[1])
+print("diverted to", where, file=sys.stderr)
+os.write(2, b"** (process:1): \x1b[1;33mWARNING\x1b[0m **: failed to load module mpath\n")
+subprocess.run(["sh", "-c", "echo child-on-fd2 >&2"], check=True)
+print("python-stderr-line", file=sys.stderr)
+"""
+
+
+def _run_on_pty(tmp_path, code: str) -> str:
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "logs")], stdin=follower, stdout=follower,
+                            stderr=follower, close_fds=True)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(30)
+    os.close(leader)
+    return out.decode(errors="replace")
+
+
+def test_native_stderr_goes_to_the_log_and_python_stderr_stays_on_the_terminal(tmp_path):
+    shown = _run_on_pty(tmp_path, DIVERT_CHILD)
+    log = tmp_path / "logs" / "native-stderr.log"
+    assert "python-stderr-line" in shown and f"diverted to {log}" in shown, shown
+    assert "WARNING" not in shown and "\x1b" not in shown and "child-on-fd2" not in shown, shown
+    assert "failed to load module mpath" in log.read_text() and "child-on-fd2" in log.read_text()
+    assert (log.stat().st_mode & 0o777) == 0o600
+
+
+def test_native_stderr_off_a_terminal_is_left_alone(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", DIVERT_CHILD, str(tmp_path / "logs")], capture_output=True,
+                          text=True, check=True)
+    assert "diverted to None" in proc.stderr and "failed to load module mpath" in proc.stderr
+    assert not (tmp_path / "logs").exists()

@@ -1,17 +1,21 @@
 """Configuration proofs in the VM: the installer installs the test OS from a kickstart, the
 installed disk boots alone, and its configuration is checked over SSH.
 
+The installs boot the installation medium (build/azl-install.iso, `make iso`) as a CD-ROM, the
+way users do: GRUB's "Install unattended" entry (inst.ks inst.cmdline), the kickstart on a
+disk labelled OEMDRV, the packages from the medium's own signed repository (the product's
+default source), the installer started by the medium's azl-install@ttyS0.service.
+
   cfg-uefi      UEFI virtio, the product's default layout (LVM + xfs; storage scenario 1): user + key +
                 password, static IPv4, time zone + NTP, SELinux permissive, services, firewalld with
-                http added, %post (chroot and --nochroot); an NVMe disk left alone. Kickstart on a
-                disk labelled OEMDRV.
-  cfg-replay    the installer-ks.cfg saved by cfg-uefi, replayed on a blank disk: same result
+                http added, %post (chroot and --nochroot); an NVMe disk left alone.
+  cfg-replay    the installer-ks.cfg saved by cfg-uefi, replayed from the medium on a blank disk
   cfg-bios      BIOS SATA, autopart --type=plain ext4 (storage scenario 2): DHCP, SELinux disabled,
-                no NTP, locked user with a key, firewall off. Kickstart at hd:LABEL=AZL-KS:/kickstarts/ks.cfg
-                on a USB stick.
-  cfg-postfail  %post --erroronfail fails: the install stops, showing its output (same live boot as cfg-bios)
-Each install prints azl-phase marks (install --phase-marks) so build/vm-timings.json holds
-the installer's storage/payload/config/bootloader split next to the reference install's.
+                no NTP, locked user with a key, firewall off. Also the inst.cmdline proof: on this
+                serial-only VM the installer's console output has no escape sequences and ends
+                with the success line.
+  cfg-postfail  %post --erroronfail fails: the install stops, showing its output (the harness's
+                live env, liveimg over 9p)
 """
 
 from __future__ import annotations
@@ -23,11 +27,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from harness.ssh import sections
 from harness import checks, scenario, ssh, verify
 from harness.paths import VM_DIR
 from harness.scenario import Scenario, TargetDisk
+from harness.ssh import sections
 
 pytestmark = pytest.mark.vm
 
@@ -125,7 +128,7 @@ def boot_and_inspect(sc: Scenario, key: Path, timer, logins=(), passwords=()) ->
 
 
 @pytest.fixture(scope="module")
-def uefi_runs(live_env, test_payload, ssh_key, vm_timer):
+def uefi_runs(install_medium, ssh_key, vm_timer):
     """cfg-uefi installed, booted and inspected."""
     uefi = config_scenario("cfg-uefi", "uefi",
                            [TargetDisk("os", "12G", "virtio", True, "cfg-uefi-os"),
@@ -148,7 +151,7 @@ def uefi_runs(live_env, test_payload, ssh_key, vm_timer):
                                           {"mountpoint": "/boot/efi", "fstype": "vfat"}],
                            }, delivery="oemdrv")
     pub = ssh_key.with_suffix(".pub").read_text()
-    scenario.install(live_env, test_payload, [uefi], pub, vm_timer, boot_name="cfg-uefi-boot")
+    scenario.install_from_iso(install_medium, uefi, pub, vm_timer, boot_name="cfg-uefi-iso")
     facts = boot_and_inspect(uefi, ssh_key, vm_timer, logins=("azl",),
                              passwords=(("azl", "azl-user-plaintext-2"), ("root", "azl-root-plaintext-1")))
     return {"uefi": uefi, "facts": facts}
@@ -163,14 +166,14 @@ def test_uefi_install_configures_the_system(uefi_runs):
     assert enabled["e2scrub_reap.service"] == "disabled"
     assert "manual" in extra["active-ipv4"] and "10.0.2.15/24" in extra["active-ipv4"]
     assert "10.0.2.2" in extra["active-ipv4"] and "10.0.2.3" in extra["active-ipv4"]
-    assert re.search(r"^600 root ", extra["keyfiles"], re.M)
+    assert re.search(r"^600 root ", extra["keyfiles"], re.MULTILINE)
     assert "post ran in cfg-uefi.example.test" in extra["post"]
     assert "nochroot target=/mnt/sysroot" in extra["post"]
     assert "server ntp.example.test iburst" in extra["chrony"]
     assert "KEYMAP=de" in extra["vconsole"] and "LANG=en_US.UTF-8" in extra["locale"]
-    assert re.search(r"^700 azl azl /home/azl/.ssh$", extra["home"], re.M)
-    assert re.search(r"^600 azl azl /home/azl/.ssh/authorized_keys$", extra["home"], re.M)
-    assert re.search(r"^600 root root /root/.ssh/authorized_keys$", extra["home"], re.M)
+    assert re.search(r"^700 azl azl /home/azl/.ssh$", extra["home"], re.MULTILINE)
+    assert re.search(r"^600 azl azl /home/azl/.ssh/authorized_keys$", extra["home"], re.MULTILINE)
+    assert re.search(r"^600 root root /root/.ssh/authorized_keys$", extra["home"], re.MULTILINE)
     assert "no plaintext" in extra["logs"]
     assert enabled["firewalld.service"] == "enabled"
     state, services = (extra["firewall"].splitlines() + ["", ""])[:2]
@@ -189,14 +192,14 @@ def test_password_logins_follow_the_policy(uefi_runs):
     assert pw["root"].returncode != 0 and "Permission denied" in pw["root"].stderr
 
 
-def test_saved_kickstart_replays_to_the_same_system(uefi_runs, live_env, test_payload, ssh_key, vm_timer):
+def test_saved_kickstart_replays_to_the_same_system(uefi_runs, install_medium, ssh_key, vm_timer):
     first = uefi_runs["facts"]
     saved = first["ks"]
     assert "cfg-uefi-os" in saved
     replay = config_scenario("cfg-replay", "uefi", [TargetDisk("os", "12G", "virtio", True, "cfg-uefi-os")],
                              expected=uefi_runs["uefi"].expected, kickstart=saved)
     pub = ssh_key.with_suffix(".pub").read_text()
-    scenario.install(live_env, test_payload, [replay], pub, vm_timer, boot_name="cfg-replay-live")
+    scenario.install_from_iso(install_medium, replay, pub, vm_timer, boot_name="cfg-replay-iso")
     again = boot_and_inspect(replay, ssh_key, vm_timer, logins=("azl",))
     for name in ("hostname", "passwd", "group", "timezone", "selinux", "sshd"):
         assert normalise(again[name]) == normalise(first[name]), name
@@ -228,8 +231,8 @@ def layout(facts: dict) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def bios_runs(live_env, test_payload, ssh_key, vm_timer):
-    """cfg-bios and cfg-postfail installed in one BIOS live boot; cfg-bios then booted."""
+def bios_runs(install_medium, live_env, test_payload, ssh_key, vm_timer):
+    """cfg-bios installed from the medium and booted; cfg-postfail in the harness's live env."""
     bios = config_scenario("cfg-bios", "bios",
                            [TargetDisk("os", "10G", "sata", True, "cfg-bios-os")],
                            expected={
@@ -245,11 +248,12 @@ def bios_runs(live_env, test_payload, ssh_key, vm_timer):
                                                    "absent": PLAINTEXT},
                                "layout": [{"mountpoint": "/", "fstype": "ext4", "stack": ["disk", "part"]},
                                           {"mountpoint": "/boot", "fstype": "ext4", "stack": ["disk", "part"]}],
-                           }, delivery="hd")
+                           }, delivery="oemdrv")
     postfail = config_scenario("cfg-postfail", "bios", [TargetDisk("os", "8G", "sata", True, "cfg-postfail-os")],
                                expected={})
     pub = ssh_key.with_suffix(".pub").read_text()
-    scenario.install(live_env, test_payload, [bios, postfail], pub, vm_timer, boot_name="cfg-bios-live")
+    scenario.install_from_iso(install_medium, bios, pub, vm_timer, boot_name="cfg-bios-iso")
+    scenario.install(live_env, test_payload, [postfail], pub, vm_timer, boot_name="cfg-postfail-live")
     facts = boot_and_inspect(bios, ssh_key, vm_timer, logins=("keyonly",),
                              passwords=(("pwuser", "azl-user-plaintext-4"),))
     return {"bios": bios, "facts": facts, "postfail": postfail}
@@ -279,3 +283,32 @@ def test_failing_erroronfail_post_stops_the_install(bios_runs):
     assert "azl-root-plaintext-3" not in out
 
 
+
+
+def test_cmdline_install_on_a_serial_line_is_plain_text_ending_with_success(bios_runs):
+    """inst.cmdline on a serial-only VM (no display device): from the installer's start to its
+    success line the installer writes plain lines, no escape sequences (the kernel's and
+    systemd's own status lines on the same console are not its output); the success line is
+    its last but the install log's path, then the guest powers off."""
+    r = bios_runs["bios"].results
+    raw = r["raw"]
+    unit = raw.find(scenario.INSTALLER_STARTED.encode())  # systemd's "Started" line for the unit (the
+    # last occurrence is its "Stopped" line at power-off)
+    assert unit >= 0, r["serial_tail"]
+    start = raw.index(b"\n", unit) + 1
+    done = raw.find(scenario.SUCCESS_LINE.encode(), start)
+    assert done > start, r["serial_tail"]
+    ours = [line for line in raw[start:done].split(b"\n") if not NOT_INSTALLER.match(line)]
+    assert len(ours) > 5, raw[start:done][-2000:]
+    assert not [line for line in ours if b"\x1b" in line], [l for l in ours if b"\x1b" in l][:5]
+    assert b"Installation failed" not in raw
+    after = [line.rstrip("\r") for line in raw[done:].decode(errors="replace").split("\n")]
+    assert re.fullmatch(r"Installation finished in \d+ s\.", after[0]), after[:3]
+    following = [line for line in after[1:] if line.strip() and not NOT_INSTALLER.match(line.encode())]
+    assert not following or following[0].startswith("The install log is") or "warning" in following[0], \
+        following[:5]
+
+
+# Console lines that are not the installer's: the kernel's ("[   12.345678] ...") and
+# systemd's status lines ("[  OK  ] Started ...", "         Starting ...").
+NOT_INSTALLER = re.compile(rb"^\r?(\[\s*\d+\.\d+\]|(\x1b\[[0-9;]*m)?\[(\x1b\[[0-9;]*m)?\s*(OK|FAILED|DEPEND|TIME)\b|\s+(Starting|Stopping|Mounting|Unmounting)\b)")

@@ -6,18 +6,13 @@ every event exactly once, in order, and no secret. The install is a dry run (ins
 virtio disk: the network path is what this proves; the installs themselves are proven by the other
 VM tests. Run it under the VM lock:  flock /tmp/azl-vm.lock pytest -m vm tests/vm/test_netboot_vm.py
 
-Status: the network boot itself works (kernel, initramfs and squashfs fetched over HTTP, the live
-system reaches multi-user.target), but on the merged h-consoles + h-iso live root no installer starts
-on the consoles: the console generator (iso-overlay .../azl-install-generator) runs /usr/bin/azl-install,
-and the ISO build installs it as /opt/azl-venv/bin/azl-install, linked from /usr/local/bin only.
-Until that is fixed this test fails
-waiting for the report's finish event.
+The live root brings its network up itself (NetworkManager, DHCP on the wired interface), as the
+ISO's does: the initramfs has no network of its own.
 """
 
 import http.server
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -126,26 +121,22 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def live_root():
-    if shutil.which("qemu-system-x86_64") is None or not Path("/usr/lib/ipxe/qemu/efi-virtio.rom").exists():
-        pytest.skip("qemu-system-x86 and ipxe-qemu are needed")
-    sys.path.insert(0, str(VM))
+def live_root(install_medium):
+    """The ISO's live root (and, from the same build, the medium's package repository tree)."""
+    if not Path("/usr/lib/ipxe/qemu/efi-virtio.rom").exists():
+        pytest.fail("ipxe-qemu is missing (tools/setup.sh installs it)")
     from harness.iso import build_live_root
 
     return build_live_root()
 
 
-@pytest.mark.skip(reason="not green yet (issue 14): the netbooted live root boots (kernel, initrd and squashfs "
-                  "over HTTP) but brings up no network for the installer, so inst.ks over HTTP reports "
-                  "'Network is unreachable' until its 300 s retry budget ends; the live root needs ip=dhcp "
-                  "handled (dracut network or a NetworkManager/networkd unit) before this proof can run")
-def test_pxe_boot_kickstart_by_mac_and_report_every_event(tmp_path, live_root):
+def test_pxe_boot_kickstart_by_mac_and_report_every_event(tmp_path, live_root, install_medium):
     tree = tmp_path / "tree"
     server = Server(tree)
     port = server.server_address[1]
     base = f"http://10.0.2.2:{port}"
     subprocess.run([sys.executable, str(ROOT / "tools/netboot.py"), str(tree), "--from", str(live_root.dir),
-                    "--base-url", base, "--repo", str(ROOT / "build/iso/tree"),
+                    "--base-url", base, "--repo", str(install_medium.dir / "tree"),
                     "--arg", f"inst.ks={base}/ks.cfg", "--arg", "inst.ks.sendmac", "--arg", "inst.cmdline",
                     "--arg", f"inst.report={base}/report", "--arg", "inst.dryrun"], check=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -1,6 +1,8 @@
-"""The TUI over the live environment's serial console (vt220, 80x24), typed at by the
-harness: a real install from a partial kickstart plus the hub's missing answers, then
-the installed disk boots alone and is checked over SSH; the disk not chosen is untouched.
+"""The TUI over the installation medium's serial console (vt220, 80x24), typed at by the
+harness: the ISO in the CD-ROM drive, GRUB's "Install Azure Linux" entry with inst.ks= naming
+a partial kickstart on a USB stick (the console launcher starts the TUI with it at once), a
+real install from the medium's own signed repository plus the hub's missing answers, then the
+installed disk boots alone and is checked over SSH; the disks not chosen are untouched.
 
 The target disk already holds another system (a Windows-style data partition and a Linux
 ext4 partition with files); the TUI installs with "use free space only": the summary must
@@ -8,15 +10,13 @@ erase nothing and ask for no confirmation, and both partitions must hash identic
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 
 import pytest
-
-from harness import verify
+from harness import isoboot, verify
 from harness.diskhash import hash_disks, hash_range
-from harness.guest import live_vm, run_dir
-from harness.qemu import Disk, Share, sparse_disk
+from harness.guest import run_dir
+from harness.qemu import Disk, ext4_stick, partitioned_disk, sparse_disk
 
 pytestmark = pytest.mark.vm
 
@@ -33,20 +33,15 @@ network --bootproto=dhcp --activate
 network --hostname=tui-serial
 sshkey --username=root "{pubkey}"
 selinux --permissive
-liveimg --url=file:///run/azl/payload/testos.tar.zst
 ignoredisk --only-use=disk/by-id/virtio-tui-os
 bootloader --append="console=ttyS0,115200 norandmaps"
 poweroff
-"""
 
-# The TUI on ttyS0 instead of a getty; its exit ends the job and powers the guest off.
-RUN = """#!/bin/sh
-systemctl stop serial-getty@ttyS0.service 2>/dev/null
-stty -F /dev/ttyS0 rows 24 cols 80 sane
-export TERM=vt220
-setsid -w sh -c 'python3 -m installer tui --ks /run/azl/job/tui.ks </dev/ttyS0 >/dev/ttyS0 2>&1'
-echo "tui exit $?"
+%packages --nocore --excludedocs
+azl-test-os
+%end
 """
+KS_LABEL = "TUI-KS"
 
 
 MiB = 1 << 20
@@ -90,22 +85,13 @@ def partition_entries(path, count: int) -> list[str]:
 
 
 class SerialTUI:
-    """The live VM with a writable serial console (stdin is a pipe, not /dev/null)."""
+    """Typing at the TUI on the VM's serial console (an interactive VM: stdin is a pipe)."""
 
     def __init__(self, vm):
         self.vm = vm
 
-    def start(self):
-        vm = self.vm
-        cmd = vm.command()
-        vm.started = time.monotonic()
-        vm.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        vm._reader = threading.Thread(target=vm._read_serial, daemon=True)
-        vm._reader.start()
-
     def send(self, data: str | bytes, pause: float = 0.4):
-        self.vm.proc.stdin.write(data.encode() if isinstance(data, str) else data)
-        self.vm.proc.stdin.flush()
+        self.vm.send(data)
         time.sleep(pause)
 
     def key(self, name: str, pause: float = 0.6):
@@ -121,28 +107,23 @@ class SerialTUI:
         return self.vm.serial_log.read_bytes()[mark:].decode("utf-8", "replace")
 
 
-def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ssh_key):
+def test_tui_over_serial_installs_a_system_that_boots(install_medium, ssh_key):
     workdir = run_dir("tui-serial")
     os_disk = Disk(sparse_disk(workdir / "os.img", "20G"), bus="virtio", serial="tui-os")
-    keep = Disk(sparse_disk(workdir / "keep.img", "4G"), bus="nvme", serial="tui-keep", selected=False)
-    subprocess.run(["sfdisk", "-q", "--label", "gpt", str(keep.path)], input="size=64MiB, type=L\n", text=True,
-                   check=True)
-    before = hash_disks([keep])
+    keep = partitioned_disk(workdir / "keep.img", "4G", "nvme", "tui-keep")
     spans = existing_os_disk(os_disk.path, workdir)
     kept_before = [hash_range(os_disk.path, start, size) for start, size in spans]
     entries_before = partition_entries(os_disk.path, len(spans))
-    job = workdir / "job"
-    (job / "out").mkdir(parents=True)
-    (job / "run").write_text(RUN)
-    (job / "run").chmod(0o755)
     pubkey = ssh_key.with_suffix(".pub").read_text().strip()
-    (job / "tui.ks").write_text(PARTIAL_KS.format(pubkey=pubkey))
-    vm = live_vm(live_env, "tui-serial", [os_disk, keep], firmware="uefi", workdir=workdir,
-                 payload=test_payload.dir, shares=[Share("job", job, readonly=False)])
+    stick = Disk(ext4_stick(workdir / "ks.img", KS_LABEL, {"tui.ks": PARTIAL_KS.format(pubkey=pubkey)}), bus="usb",
+                 serial="tui-ks", selected=False)
+    before = hash_disks([keep, stick])
+    vm = isoboot.iso_vm(install_medium, "tui-serial", [os_disk, keep, stick], "uefi", workdir=workdir)
+    vm.start()
     tui = SerialTUI(vm)
-    tui.start()
     try:
-        tui.wait("Installation summary", timeout=300)
+        isoboot.choose_entry(vm, "install", (*isoboot.TEST_ARGS, f"inst.ks=hd:LABEL={KS_LABEL}:/tui.ks"))
+        tui.wait("Installation summary", timeout=600)
         tui.wait("[!] Installation destination")
         tui.wait("Before installing, complete:", timeout=180)  # the probe has finished
         tui.send("3")
@@ -174,10 +155,11 @@ def test_tui_over_serial_installs_a_system_that_boots(live_env, test_payload, ss
         tui.wait("Installation complete", timeout=1500)
         assert ROOT_PW not in tui.seen_after(0)
         tui.key("f6")  # power off
-        vm.wait_exit(180)
+        # within systemd's 90 s stop timeout: no unit of the medium (the tty2 shell) holds it up
+        vm.wait_exit(85)
     finally:
         vm.kill()
-    assert hash_disks([keep]) == before, "the disk the TUI did not select was modified"
+    assert hash_disks([keep, stick]) == before, "a disk the TUI did not select was modified"
     assert partition_entries(os_disk.path, len(spans)) == entries_before, "the existing partitions were changed"
     assert [hash_range(os_disk.path, start, size) for start, size in spans] == kept_before, \
         "the existing partitions' contents changed"

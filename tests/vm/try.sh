@@ -1,6 +1,7 @@
 #!/bin/sh
-# Boot the live test environment (built and cached under build/) with a blank
-# 20 GB sparse disk; its serial console, with the installer on it, is this terminal.
+# Boot the installation medium (build/azl-install.iso, built and cached under build/ on first
+# use) as a CD-ROM with a blank 20 GB sparse disk; GRUB's menu and the serial console, with the
+# installer on it, are this terminal.
 # Safe on any machine: everything runs inside QEMU (TCG), no host disk is touched.
 # AZL_TRY_FIRMWARE=bios|uefi (default uefi), AZL_TRY_DISK_SIZE=20G.
 set -e

@@ -1,9 +1,10 @@
 """The installation medium: build/azl-install.iso, a hybrid (CD-ROM and USB stick, UEFI and
 BIOS) ISO with the layout of a dmsquash live ISO.
 
-    LiveOS/squashfs.img     the live root: stage 1 of the live env (build/live-base) plus the
-                            installer installed as a package (a wheel of this tree, with textual
-                            and its dependencies, in /opt/azl-venv) and iso-overlay/; no 9p
+    LiveOS/squashfs.img     the live root: stage 1 of the live env (build/live-base) with
+                            NetworkManager and sshd added (build/iso-base), the installer
+                            installed as a package (a wheel of this tree, with textual and its
+                            dependencies, in /opt/azl-venv) and iso-overlay/; no 9p
     boot/vmlinuz, boot/initrd.img
                             the live kernel and a dracut initramfs with dmsquash-live
                             (root=live:CDLABEL=<label>)
@@ -18,7 +19,8 @@ Entry points (stable, for make iso, the VM tests and the remaster/netboot code):
     harness.iso.build_iso() -> IsoBuild(iso, kernel, initrd, squashfs, label, dir)
     harness.iso.build_live_root() -> LiveRoot(kernel, initrd, squashfs, dir)
 
-Three cached steps (harness/cache.py): iso-initrd (dracut; changes only with the live base),
+Four cached steps (harness/cache.py): iso-base (the live base plus ISO_PACKAGES), iso-initrd
+(dracut; changes only with the live base),
 iso-root (the squashfs; reruns when installer/, screens/ or iso-overlay/ change) and iso
 (grub-mkrescue). The same inputs give the same bytes: every timestamp is SOURCE_DATE_EPOCH,
 squashfs entries are sorted, .pyc files are hash-based.
@@ -58,6 +60,10 @@ DRACUT_OMIT = ["plymouth", "network", "network-legacy", "network-manager", "ifcf
 DRACUT_DRIVERS = ["sr_mod", "cdrom", "isofs", "squashfs", "overlay", "loop", "ahci", "ata_piix",
                   "virtio_pci", "virtio_scsi", "virtio_blk", "nvme", "sd_mod", "usb_storage", "uas",
                   "xhci_pci", "xhci_hcd", "ehci_pci", "uhci_hcd"]
+# What the medium's live root has beyond the harness's live base: NetworkManager (DHCP on every
+# wired interface at boot, ip= keyfiles, network --activate) and sshd for inst.sshd, which only
+# azl-install sshd-setup starts, with host keys made at that boot: none are baked into the image.
+ISO_PACKAGES = ["network-manager", "openssh-server"]
 SQUASHFS_OPTS = ["-comp", "zstd", "-Xcompression-level", "15", "-b", "1M", "-no-xattrs",
                  "-noappend", "-no-progress", "-quiet"]
 # Build-host directories the live root does not need.
@@ -294,6 +300,49 @@ def build_initrd(log=print) -> Path:
     return cached("iso-initrd", _initrd_key(base, debs), build)
 
 
+def _add_packages(root: Path, packages: list[str]) -> None:
+    """apt-get install in the chroot (the host's mirror, its resolver); no service starts there."""
+    policy = root / "usr/sbin/policy-rc.d"
+    policy.write_text("#!/bin/sh\nexit 101\n")
+    policy.chmod(0o755)
+    resolv = root / "etc/resolv.conf"
+    saved = resolv.read_bytes() if resolv.is_file() and not resolv.is_symlink() else None
+    resolv.unlink(missing_ok=True)
+    shutil.copy("/etc/resolv.conf", resolv)
+    try:
+        debian.chroot(root, "apt-get", "-q", "update", stdout=subprocess.DEVNULL)
+        debian.chroot(root, "apt-get", "-q", "-y", "--no-install-recommends", "install", *packages,
+                      stdout=subprocess.DEVNULL)
+        debian.chroot(root, "apt-get", "clean")
+    finally:
+        policy.unlink()
+        resolv.unlink()
+        if saved is not None:
+            resolv.write_bytes(saved)
+    for rel in ("var/lib/apt/lists", "var/log/apt"):
+        shutil.rmtree(root / rel, ignore_errors=True)
+    (root / "var/lib/apt/lists/partial").mkdir(parents=True, exist_ok=True)
+    for log in ("var/log/dpkg.log", "var/log/alternatives.log"):
+        (root / log).unlink(missing_ok=True)
+    for key in (root / "etc/ssh").glob("ssh_host_*"):
+        key.unlink()
+    debian.chroot(root, "systemctl", "disable", "ssh.service", stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL)
+
+
+def build_iso_base(log=print) -> Path:
+    """The live base with ISO_PACKAGES (a full copy: dpkg writes files in place)."""
+    base = live.build_base(log)
+    key = input_hash("iso-base-v1", (base / ".azl-inputs").read_text(), ISO_PACKAGES,
+                     inspect.getsource(_add_packages))
+
+    def build(out: Path):
+        log(f"iso: live base + {' '.join(ISO_PACKAGES)}")
+        subprocess.run(["cp", "-a", str(base / "rootfs"), str(out / "rootfs")], check=True)
+        _add_packages(out / "rootfs", ISO_PACKAGES)
+    return cached("iso-base", key, build)
+
+
 def _overlay_files() -> list[Path]:
     return sorted(p for p in OVERLAY.rglob("*") if p.is_file() or p.is_symlink())
 
@@ -374,7 +423,7 @@ def tree_digest(root: Path, exclude: list[str] = ()) -> str:
 
 
 def _root_key(base: Path, wheels: Path, installer_wheel: Path, initrd: Path) -> str:
-    return input_hash("iso-root-v1", (base / ".azl-inputs").read_text(),
+    return input_hash("iso-root-v2", (base / ".azl-inputs").read_text(),
                       (wheels / ".azl-inputs").read_text(), (installer_wheel / ".azl-inputs").read_text(),
                       (initrd / ".azl-inputs").read_text(), SQUASHFS_OPTS, SQUASH_EXCLUDE,
                       SOURCE_DATE_EPOCH, inspect.getsource(_install_installer),
@@ -383,7 +432,7 @@ def _root_key(base: Path, wheels: Path, installer_wheel: Path, initrd: Path) -> 
 
 def build_live_root(log=print) -> LiveRoot:
     """The live root as LiveOS/squashfs.img, with the kernel and initramfs that boot it."""
-    base = live.build_base(log)
+    base = build_iso_base(log)
     wheels = live.build_wheels()
     installer_wheel = build_installer_wheel()
     initrd = build_initrd(log)
@@ -396,7 +445,7 @@ def build_live_root(log=print) -> LiveRoot:
 def make_live_root(out: Path, log=print) -> None:
     """The iso-root step into `out` (squashfs.img, tree.sha256, vmlinuz, initrd.img), from the
     cached steps it builds on; tests call it again to compare."""
-    base, wheels = live.build_base(log), live.build_wheels()
+    base, wheels = build_iso_base(log), live.build_wheels()
     installer_wheel, initrd = build_installer_wheel(), build_initrd(log)
     root = out / "rootfs"
     subprocess.run(["cp", "-al", str(base / "rootfs"), str(root)], check=True)
@@ -440,13 +489,7 @@ def build_iso(log=print, medium_path: Path = MEDIUM) -> IsoBuild:
         os.link(root.kernel, tree / "boot/vmlinuz")
         os.link(root.initrd, tree / "boot/initrd.img")
         (tree / "boot/grub/grub.cfg").write_text(grub_cfg(medium))
-        # The package repository at the medium's top, as the product's ISO repository expects it
-        # (/run/install/repo), with its signing key under the product's name for it.
-        for p in sorted(repo.repo.iterdir()):
-            if p.name == "azl-test.repo":
-                continue
-            (shutil.copytree if p.is_dir() else os.link)(p, tree / p.name)
-        os.link(repo.public_key, tree / "RPM-GPG-KEY-azurelinux")
+        _lay_repo(tree, repo)
         (out / "manifest.json").write_text(json.dumps(_manifest(tree), indent=1, sort_keys=True) + "\n")
         log("iso: grub-mkrescue")
         _mkrescue(tree, out / ISO_NAME, medium.label, out / "mkrescue.log")
@@ -458,6 +501,60 @@ def build_iso(log=print, medium_path: Path = MEDIUM) -> IsoBuild:
         os.link(iso.iso, tmp)
         tmp.rename(top)
     return iso
+
+
+def _lay_repo(tree: Path, repo) -> None:
+    """The package repository at the medium's top, as the product's ISO repository expects it
+    (/run/install/repo), with its signing key under the product's name for it."""
+    for p in sorted(repo.repo.iterdir()):
+        if p.name == "azl-test.repo":
+            continue
+        (shutil.copytree if p.is_dir() else os.link)(p, tree / p.name)
+    os.link(repo.public_key, tree / "RPM-GPG-KEY-azurelinux")
+
+
+def vanilla_grub_cfg(m: Medium) -> str:
+    """A distribution's live menu: one entry that starts the live system, no installer."""
+    args = " ".join(a.replace("{label}", m.label) for a in m.kernel_args)
+    return "\n".join([
+        f"serial --unit={m.serial_unit} --speed={m.serial_speed}",
+        "terminal_input serial console",
+        "terminal_output serial console",
+        "set default=0",
+        f"set timeout={m.timeout}",
+        f"search --no-floppy --set=root --label {m.label}",
+        "menuentry 'Start the live system' --id live {",
+        f"\tlinux /boot/vmlinuz {args}",
+        "\tinitrd /boot/initrd.img",
+        "}",
+    ]) + "\n"
+
+
+def build_vanilla_iso(log=print) -> Path:
+    """What a distribution's own live ISO is to `azl-install-iso remaster`: the medium's live root
+    without the installer and the overlay (build/iso-base), the same kernel and dracut initramfs,
+    the package repository and a GRUB menu with one live entry (build/iso-vanilla/vanilla.iso)."""
+    from . import rpmrepo
+    medium = load_medium()
+    base, initrd, repo = build_iso_base(log), build_initrd(log), rpmrepo.build_repo()
+    key = input_hash("iso-vanilla-v1", *((d / ".azl-inputs").read_text() for d in (base, initrd, repo.dir)),
+                     vanilla_grub_cfg(medium), SQUASHFS_OPTS, SQUASH_EXCLUDE, SOURCE_DATE_EPOCH,
+                     inspect.getsource(_mkrescue), inspect.getsource(_lay_repo))
+
+    def build(out: Path):
+        tree = out / "tree"
+        (tree / "LiveOS").mkdir(parents=True)
+        (tree / "boot/grub").mkdir(parents=True)
+        log("iso: vanilla live root (mksquashfs)")
+        subprocess.run(["mksquashfs", str(base / "rootfs"), str(tree / "LiveOS/squashfs.img"), *SQUASHFS_OPTS,
+                        "-all-root", "-e", *SQUASH_EXCLUDE], check=True, env=_env(), stdout=subprocess.DEVNULL)
+        os.link(initrd / "vmlinuz", tree / "boot/vmlinuz")
+        os.link(initrd / "initrd.img", tree / "boot/initrd.img")
+        (tree / "boot/grub/grub.cfg").write_text(vanilla_grub_cfg(medium))
+        _lay_repo(tree, repo)
+        _mkrescue(tree, out / "vanilla.iso", medium.label, out / "mkrescue.log")
+        shutil.rmtree(tree)
+    return cached("iso-vanilla", key, build) / "vanilla.iso"
 
 
 def _mkrescue(tree: Path, iso: Path, label: str, logfile: Path) -> None:

@@ -41,6 +41,9 @@ class GuestTimeout(GuestError):
     pass
 
 
+NIC_SLOT = "0x10"
+
+
 @dataclass
 class Disk:
     path: Path
@@ -76,6 +79,28 @@ def sparse_disk(path: Path, size: int | str) -> Path:
     with open(path, "wb") as f:
         f.truncate(size)
     return path
+
+
+def partitioned_disk(path: Path, size: str, bus: str, serial: str) -> "Disk":
+    """A disk the install must leave alone: GPT with one 64 MiB Linux partition (not selected)."""
+    img = sparse_disk(path, size)
+    subprocess.run(["sfdisk", "-q", "--label", "gpt", str(img)], input="size=64MiB, type=L\n", text=True,
+                   check=True)
+    return Disk(img, bus=bus, serial=serial, selected=False)
+
+
+def ext4_stick(path: Path, label: str, files: dict[str, str], size: str = "16M") -> Path:
+    """A small ext4 image labelled `label` holding `files` (relative path -> text): a kickstart or
+    key on a stick, found by the guest as hd:LABEL=<label>:/path."""
+    path = Path(path)
+    tree = path.with_name(path.stem + "-tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    for rel, text in files.items():
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_text(text)
+    img = sparse_disk(path, size)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", label, "-d", str(tree), str(img)], check=True)
+    return img
 
 
 def _die_with_parent():
@@ -188,7 +213,9 @@ class VM:
             cmd += ["-virtfs", f"local,path={s.path},mount_tag={s.tag},security_model=none"
                     + (",readonly=on" if s.readonly else "")]
         fwd = "".join(f",hostfwd=tcp:127.0.0.1:{h}-:{g}" for g, h in self.forwards.items())
-        cmd += ["-netdev", f"user,id=net0,restrict=on{fwd}", "-device", "virtio-net-pci,netdev=net0"]
+        # A fixed slot: the NIC keeps its predictable name (enp0s16) whatever disks a VM has, as a
+        # real machine's does between the install and the installed system's boots.
+        cmd += ["-netdev", f"user,id=net0,restrict=on{fwd}", "-device", f"virtio-net-pci,netdev=net0,addr={NIC_SLOT}"]
         return cmd
 
     def start(self) -> "VM":

@@ -26,10 +26,9 @@ from . import verify
 from .diskhash import hash_disks, hash_range
 from .guest import run_guest
 from .live import LiveEnv
-from .qemu import FATAL_PATTERNS, GuestError
-from .payload import Payload
 from .paths import BUILD, SCENARIOS, SCRIPTS
-from .qemu import Disk, Share, sparse_disk
+from .payload import Payload
+from .qemu import FATAL_PATTERNS, Disk, GuestError, Share, ext4_stick, sparse_disk
 from .timings import Timer
 
 # --no-power-action: the harness powers the guest off once every install of the boot is done.
@@ -144,13 +143,7 @@ def _populate(path: Path) -> None:
 
 
 def _oemdrv_image(sc: Scenario, label: str, relpath: str, ks: str) -> Path:
-    src = sc.workdir / f"{label.lower()}-tree"
-    subprocess.run(["rm", "-rf", str(src)], check=True)
-    (src / relpath).parent.mkdir(parents=True, exist_ok=True)
-    (src / relpath).write_text(ks)
-    img = sparse_disk(sc.workdir / f"{label.lower()}.img", "16M")
-    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", label, "-d", str(src), str(img)], check=True)
-    return img
+    return ext4_stick(sc.workdir / f"{label.lower()}.img", label, {relpath: ks})
 
 
 def _reference_cmd(sc: Scenario, disk: Disk, payload_tar: str) -> str:
@@ -260,8 +253,9 @@ def verify_install(sc: Scenario, key: Path, timer: Timer) -> dict:
 
 
 SUCCESS_LINE = "Installation finished in "
-# systemd's status line for the medium's installer unit (cut at the console's width)
-INSTALLER_STARTED = "Started azl-install.servic"
+# the end of systemd's status line for the medium's installer unit on the serial console
+# ("[  OK  ] Started azl-install@ttyS0.… - Azure Linux installer on ttyS0."; the unit name is cut)
+INSTALLER_STARTED = "Azure Linux installer on ttyS0"
 
 
 def install_from_iso(build, sc: Scenario, pubkey: str, timer: Timer, boot_name: str,
@@ -270,7 +264,7 @@ def install_from_iso(build, sc: Scenario, pubkey: str, timer: Timer, boot_name: 
     """Boot the installation medium (build: iso.IsoBuild) as a CD-ROM with the scenario's disks
     and its kickstart on a disk labelled OEMDRV (ks_disk "oemdrv") or on a USB stick labelled
     AZL-KS (ks_disk "hd": the caller's `extra` names it with inst.ks=hd:...), choose `entry` in
-    GRUB and let the installer run as it does for users (azl-install.service, `azl-install
+    GRUB and let the installer run as it does for users (azl-install@ttyS0.service, `azl-install
     start`). The kickstart's poweroff ends the run. Fills sc.results like install(): rc (0 when
     the console shows the success line and the guest powered off), output (the serial log),
     the hashes of every disk the install must not change (the kickstart's disk included)."""

@@ -1,26 +1,24 @@
-"""Boot the live environment with a blank 20 GB disk, its serial console on
-this terminal and the installer started on it (tests/vm/try.sh)."""
+"""`make try`: boot the installation medium (build/azl-install.iso, built or reused) as a CD-ROM
+with a blank 20 GB disk; GRUB's menu and then the live system's serial console, with the
+installer on it, are this terminal (tests/vm/try.sh)."""
 import os
 import sys
 
-from . import live
-from .guest import live_vm, run_dir
-from .paths import BUILD
-from .payload import Payload
-from .qemu import Disk, sparse_disk
+from . import iso
+from .guest import run_dir
+from .qemu import VM, Disk, sparse_disk
 
 
 def main() -> int:
-    env = live.build_live()
+    medium = iso.build_iso()
     workdir = run_dir("try")
     disk = sparse_disk(workdir / "disk.img", os.environ.get("AZL_TRY_DISK_SIZE", "20G"))
-    payload = BUILD / "payload"
-    vm = live_vm(env, "azl-try", [Disk(disk, bus="virtio", serial="try-disk")],
-                 firmware=os.environ.get("AZL_TRY_FIRMWARE", "uefi"), mode="try",
-                 payload=payload if (payload / ".azl-inputs").exists() else None, workdir=workdir)
+    vm = VM(name="azl-try", workdir=workdir, disks=[Disk(disk, bus="virtio", serial="try-disk")],
+            firmware=os.environ.get("AZL_TRY_FIRMWARE", "uefi"), cdrom=medium.iso)
     cmd = vm.command(serial="mon:stdio")
-    print("azl try: the live environment's serial console follows (Ctrl-a x quits QEMU).\n"
-          f"azl try: blank target disk {disk}; first boot under TCG takes about a minute.",
+    print(f"azl try: {medium.iso} in the CD-ROM drive; GRUB's menu, then the serial console follow "
+          "(Ctrl-a x quits QEMU).\n"
+          f"azl try: blank target disk {disk}; the first boot under TCG takes about two minutes.",
           file=sys.stderr)
     os.execvp(cmd[0], cmd)
 
