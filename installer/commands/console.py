@@ -29,7 +29,7 @@ def _self() -> list[str]:
 
 def run(args) -> int:
     from installer.live.bootopts import read_boot_options
-    from installer.live.consoles import generate, primary_console
+    from installer.live.consoles import generate, primary_console, starts_without_enter
 
     try:
         with open(args.cmdline_file) as fh:
@@ -65,7 +65,7 @@ def run(args) -> int:
                         shell=shlex.split(args.shell))
     env = dict(os.environ)
     env["AZL_EVENT_SOCKET"] = socket_path
-    auto = opts.ks is not None or args.now
+    auto = starts_without_enter(opts) or args.now
     delay = 0.0 if args.ssh or args.now or where == primary_console(cmdline) else AUTO_DELAY_SECONDARY
     launcher = Launcher(where, commands, Ownership(args.run_dir), auto=auto, auto_delay=delay if auto else 0.0,
                         ssh=args.ssh, env=env, hold_success=opts.cmdline and not args.ssh)

@@ -36,6 +36,13 @@ def primary_console(cmdline: str) -> str:
     return "tty1" if last in ("tty0", "tty") else last
 
 
+def starts_without_enter(opts) -> bool:
+    """Whether a console claims the install at once: with a kickstart, unless inst.sshd says the
+    admin will drive it from an SSH session (then the consoles wait for Enter and the first SSH
+    session gets the TUI); inst.cmdline (nobody at any console) claims at once in any case."""
+    return opts.ks is not None and (bool(opts.cmdline) or not opts.sshd)
+
+
 def generate(cmdline: str, active: str, unit_dir: str | Path, early_dir: str | Path,
              template_path: str = f"/usr/lib/systemd/system/{TEMPLATE}") -> list[str]:
     """systemd generator output: azl-install@CONSOLE.service wanted by multi-user.target for

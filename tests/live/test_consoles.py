@@ -350,3 +350,20 @@ def test_unattended_success_line_stays_last_and_clean(tmp_path):
         console.expect("Choice [1]: ")  # no finished event: not known to be installed
     finally:
         console.close()
+
+
+@pytest.mark.parametrize("cmdline, claims", [
+    ("inst.ks=hd:LABEL=KS:/ks.cfg", True),                      # a kickstart: the console runs it
+    ("inst.ks=hd:LABEL=KS:/ks.cfg inst.sshd", False),           # ... unless the admin comes over SSH
+    ("inst.ks=hd:LABEL=KS:/ks.cfg inst.sshd inst.cmdline", True),  # nobody anywhere: unattended
+    ("inst.sshd=0 inst.ks", True),
+    ("inst.text", False),
+    ("inst.sshd", False),
+])
+def test_which_boot_lines_claim_the_install_without_enter(tmp_path, cmdline, claims):
+    from installer.live.bootopts import read_boot_options
+    from installer.live.consoles import starts_without_enter
+
+    f = tmp_path / "cmdline"
+    f.write_text(cmdline + "\n")
+    assert starts_without_enter(read_boot_options(str(f))) is claims

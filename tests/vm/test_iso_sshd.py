@@ -1,13 +1,15 @@
 """inst.sshd from the installation medium: the ISO in the CD-ROM drive, GRUB's "Install Azure
-Linux" entry with `inst.sshd inst.sshkey=hd:LABEL=AZL-KEY:/install.pub` (the key on a
-write-protected USB stick), the guest's port 22 forwarded to a port on the host's 127.0.0.1.
+Linux" entry with `inst.sshd inst.ks=hd:LABEL=AZL-KS:/ks.cfg`, a partial kickstart on a
+write-protected USB stick whose `sshpw --sshkey` line makes the SSH account, the guest's port 22
+forwarded to a port on the host's 127.0.0.1.
 
-From the host, `ssh install@127.0.0.1` in a real terminal (tmux, 80x24) gets the TUI at once and
-finishes an install with it, while the serial console, where nobody pressed Enter, switches to
-the read-only monitor of that install. The serial console printed the address and the host key
-fingerprints before: the key the client was offered is one of them. The disks not chosen are
-byte-identical afterwards (the write-protected stick is the only other disk, so the one target
-disk is preselected; tests/vm/test_tui_serial.py proves choosing among several)."""
+With inst.sshd the consoles wait for Enter. From the host, `ssh install@127.0.0.1` in a real
+terminal (tmux, 80x24) gets the TUI with the kickstart at once and finishes the install with it
+(the disk and the root password are answered there), while the serial console, where nobody
+pressed Enter, switches to the read-only monitor of that install. The serial console printed
+the address and the host key fingerprints before: the key the client was offered is one of
+them. The stick is byte-identical afterwards (it is the only other disk, so the one target disk
+is preselected; tests/vm/test_tui_serial.py proves choosing among several)."""
 from __future__ import annotations
 
 import shlex
@@ -23,7 +25,21 @@ from harness.tmuxterm import Tmux
 
 pytestmark = pytest.mark.vm
 
-KEY_LABEL = "AZL-KEY"
+KS_LABEL = "AZL-KS"
+# What the kickstart leaves to the TUI: the disk layout and the root password.
+PARTIAL_KS = """\
+lang en_US.UTF-8
+keyboard --vckeymap=us
+timezone UTC --utc
+network --bootproto=dhcp --hostname=ssh-installed
+sshpw --username=install --sshkey "{pubkey}"
+selinux --permissive
+bootloader --append="console=ttyS0,115200 norandmaps"
+
+%packages --nocore --excludedocs
+azl-test-os
+%end
+"""
 ROOT_PW = "Ssh-Session-Pw-2026"
 
 
@@ -37,8 +53,8 @@ def test_tui_over_ssh_installs_while_the_serial_console_monitors(install_medium,
     workdir = run_dir("iso-sshd")
     os_disk = Disk(sparse_disk(workdir / "os.img", "20G"), bus="virtio", serial="sshd-os")
     pubkey = ssh_key.with_suffix(".pub").read_text().strip()
-    stick = Disk(ext4_stick(workdir / "key.img", KEY_LABEL, {"install.pub": pubkey + "\n"}), bus="usb",
-                 serial="azl-key", readonly=True, selected=False)
+    stick = Disk(ext4_stick(workdir / "ks.img", KS_LABEL, {"ks.cfg": PARTIAL_KS.format(pubkey=pubkey)}),
+                 bus="usb", serial="azl-ks", readonly=True, selected=False)
     before = hash_disks([stick])
     port = free_port()
     known_hosts = workdir / "known_hosts"
@@ -52,7 +68,7 @@ def test_tui_over_ssh_installs_while_the_serial_console_monitors(install_medium,
     with vm:
         try:
             isoboot.choose_entry(vm, "install", (*isoboot.TEST_ARGS, "inst.sshd",
-                                                 f"inst.sshkey=hd:LABEL={KEY_LABEL}:/install.pub"))
+                                                 f"inst.ks=hd:LABEL={KS_LABEL}:/ks.cfg"))
             vm.wait_for("Press Enter to install from this console.", 600)
             vm.wait_for("Host key fingerprints:", 300)
             term.start(f"TERM=linux {shlex.join(ssh)}; echo ssh-exited; sleep 600")
