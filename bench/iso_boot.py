@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The installation medium: boot time and size against its own parts, in one run.
 
-Boot: QEMU start until the installer's first screen (its hub's title on the serial console),
+Boot: QEMU start until the installer's first screen (the console launcher's "Press Enter to
+  install" prompt on the serial console, which the installer's TUI follows on Enter),
   (a) the ISO in the CD-ROM drive, the firmware loading GRUB from it (its menu timeout
       included, as a user meets it), then the kernel and the dracut initramfs finding the
       medium by label and mounting LiveOS/squashfs.img;
@@ -30,7 +31,7 @@ from harness import iso
 from harness.guest import run_dir
 from harness.qemu import VM, Disk, sparse_disk
 
-FIRST_SCREEN = "Installation summary"
+FIRST_SCREEN = "Press Enter to install from this console."
 
 
 def boot(medium: iso.IsoBuild, name: str, firmware: str, direct: bool) -> float:

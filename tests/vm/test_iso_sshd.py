@@ -82,9 +82,11 @@ def test_tui_over_ssh_installs_while_the_serial_console_monitors(install_medium,
             term.keys("Escape")
             term.keys("6")
             term.wait("Root password:", 60)
+            # One field at a time: keys that arrive together with a password read as part of it.
             term.type(ROOT_PW)
-            term.keys("Tab")
-            term.type(ROOT_PW)
+            term.wait("] Strong", 60)
+            term.keys("Tab", pause=2)
+            term.type(ROOT_PW, pause=3)
             term.keys("Escape")
             term.wait("Ready to install", 120)
             term.keys("F10")
