@@ -9,7 +9,7 @@ setup:
 # Two lanes, a test file per lane at a time: most of a QEMU guest's work (mkinitramfs, blivet)
 # keeps one core busy, so two guests side by side nearly halve the VM tier.
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=30
 
 test-unit: setup
 	$(PY) -m pytest -q -m "not root and not host and not vm"

@@ -18,7 +18,7 @@ def apply(ctx: InstallContext) -> None:
         from installer.storage.teardown import teardown
 
         try:
-            teardown(ctx.storage)
+            teardown(ctx.storage, ctx.log)
         except Exception as exc:
             raise StepError(f"could not take the target down cleanly: {exc}") from None
         return

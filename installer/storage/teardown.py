@@ -14,7 +14,7 @@ from typing import Any
 from installer.storage import mounts
 from installer.storage.results import MountedTarget
 
-log = logging.getLogger(__name__)
+_fallback = logging.getLogger(__name__)
 
 
 def on_chosen_disks(device: Any, disks: set[str]) -> bool:
@@ -22,7 +22,7 @@ def on_chosen_disks(device: Any, disks: set[str]) -> bool:
     return bool(names) and names <= disks
 
 
-def _deactivate(b: Any, disks: set[str]) -> None:
+def _deactivate(b: Any, disks: set[str], log: logging.Logger) -> None:
     """Close what blivet opened on `disks` (LVs, LUKS, md); problems are logged, not raised."""
     for device in list(b.devicetree.leaves):
         if getattr(device, "protected", False) or not on_chosen_disks(device, disks):
@@ -33,8 +33,9 @@ def _deactivate(b: Any, disks: set[str]) -> None:
             log.warning("teardown of %s: %s", device.name, exc)
 
 
-def teardown(target: MountedTarget) -> None:
-    """Unmount the target in reverse, swap off, deactivate VGs, close LUKS, stop md arrays."""
+def teardown(target: MountedTarget, log: logging.Logger | None = None) -> None:
+    """Unmount the target in reverse, swap off, deactivate VGs, close LUKS, stop md arrays.
+    Problems closing devices go to `log` (the install log), never to the console."""
     errors: list[str] = []
     for swap in reversed(target.swaps):
         if swap in mounts.active_swaps() or os.path.realpath(swap) in mounts.active_swaps():
@@ -47,7 +48,7 @@ def teardown(target: MountedTarget) -> None:
     except mounts.MountError as exc:
         errors.append(str(exc))
     if target.blivet is not None:
-        _deactivate(target.blivet, set(target.disks))
+        _deactivate(target.blivet, set(target.disks), log or _fallback)
     target.mounts, target.api_mounts, target.swaps = [], [], []
     if errors:
         raise RuntimeError("; ".join(errors))
