@@ -7,7 +7,6 @@ install. AZL_VM_ONLY=ref-bios runs it when the reference script itself changes."
 import os
 
 import pytest
-
 from harness import scenario
 
 pytestmark = pytest.mark.vm
