@@ -216,8 +216,10 @@ def test_a_slow_server_failing_twice_is_retried(tmp_path, monkeypatch):
     with Stub(routes={"/ks.cfg": flaky}) as srv:
         got = fetch_kickstart(srv.url("/ks.cfg"), tmp_path / "run", log=logged.append)
     assert got.read_bytes() == KS and len(calls) == 3
-    assert calls[2] - calls[1] >= 2 * (calls[1] - calls[0]) - 0.35 >= 0, "backoff doubles"
-    assert sum("retrying" in m for m in logged) == 2
+    delays = [float(m.rsplit("retrying in ", 1)[1].split()[0]) for m in logged if "retrying in " in m]
+    assert delays == [0.1, 0.2], logged                     # the backoff doubles
+    # lower bounds only (a sleep never ends early; a loaded machine may make any gap longer)
+    assert calls[1] - calls[0] >= 0.3 + 0.1 and calls[2] - calls[1] >= 0.3 + 0.2
 
 
 def test_the_network_coming_up_late_is_waited_for(tmp_path, monkeypatch):
