@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from installer.model.plan import Origin
 from installer.model.secrets import redact_urls
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(text: str) -> str:
+    """Control characters from the input (a newline joined in by a backslash, an escape
+    sequence) shown as escapes: one diagnostic stays one FILE:LINE line on any terminal."""
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
 
 
 @dataclass(frozen=True)
@@ -17,7 +27,7 @@ class Diagnostic:
 
     def __post_init__(self) -> None:
         # Messages quote values; a URL's password is never among what they show (printed, JSON, events).
-        object.__setattr__(self, "message", redact_urls(self.message))
+        object.__setattr__(self, "message", visible(redact_urls(self.message)))
 
     def __str__(self) -> str:
         where = str(self.origin) if self.origin is not None else (self.field or "plan")
