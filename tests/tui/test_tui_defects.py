@@ -438,3 +438,57 @@ async def test_custom_editor_starts_from_a_kickstart_lvm_layout_without_its_pv(t
         await wait_for_screen(pilot, "CustomLayoutScreen")
         rows = [(r["mountpoint"], r["size_mib"]) for r in app.screen.rows]
     assert rows == [("/boot/efi", 600), ("/boot", 1024), ("/", 8192), ("/var", 4096)]
+
+
+class _FakeLoadkeys:
+    """The command runner at the boundary: records loadkeys runs, fails when told to."""
+
+    def __init__(self, rc: int = 0):
+        self.calls: list[list[str]] = []
+        self.rc = rc
+
+    def __call__(self, argv, **kw):
+        import subprocess
+
+        self.calls.append(list(argv[1:]))
+        return subprocess.CompletedProcess(argv, self.rc, "", "loadkeys: cannot open file" if self.rc else "")
+
+
+@sync
+async def test_chosen_keymap_is_loaded_on_the_live_console(tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    app = make_app("vm-virtio-usb-live", tmp_path)
+    app.console_tty, app.keymap_run = "/dev/tty1", _FakeLoadkeys()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 1, "LanguageSpoke")
+        app.screen.query_one("#keymap-filter").focus()
+        await pilot.pause()
+        await pilot.press("f", "r")
+        await pilot.pause()
+        await done(pilot)
+        await wait_until(pilot, lambda: app.keymap_run.calls, what="loadkeys")
+    assert app.plan.system.keyboard == "fr"
+    assert app.keymap_run.calls == [["-C", "/dev/tty1", "fr"]] and app.keymap_warning is None
+
+
+@sync
+async def test_kickstart_keymap_loaded_at_start_and_a_failure_is_shown(tmp_path, monkeypatch):
+    import shutil
+
+    from installer.kickstart.files import load_kickstart
+
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    ks = tmp_path / "kb.ks"
+    ks.write_text("keyboard de-latin1\n")
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=load_kickstart(str(ks)).plan, ks_path=str(ks))
+    app.console_tty, app.keymap_run = "/dev/tty1", _FakeLoadkeys(rc=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await wait_until(pilot, lambda: app.keymap_warning, what="the loadkeys warning")
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+    assert app.keymap_run.calls == [["-C", "/dev/tty1", "de-latin1"]]
+    assert any(m.startswith("Keyboard: loadkeys de-latin1 failed: loadkeys: cannot open file") for m in shown)
