@@ -492,3 +492,44 @@ async def test_kickstart_keymap_loaded_at_start_and_a_failure_is_shown(tmp_path,
         shown = [str(n.message) for n in app._notifications]
     assert app.keymap_run.calls == [["-C", "/dev/tty1", "de-latin1"]]
     assert any(m.startswith("Keyboard: loadkeys de-latin1 failed: loadkeys: cannot open file") for m in shown)
+
+
+@sync
+async def test_ssh_keys_imported_from_an_https_url(tmp_path, monkeypatch):
+    from tests.live.httpstub import Stub, make_ca, server_tls
+    from tests.tui.catalog import ready_plan
+
+    ca_pem, cert, key = make_ca(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_pem))
+    one, two = _key(7, "ops@a"), _key(8, "ops@b")
+    stub = Stub(tls=server_tls(cert, key))
+    stub.routes["/ops.keys"] = lambda h, s: h.reply(200, f"{one}\n\n{two}\n".encode())
+    stub.routes["/path"] = lambda h, s: h.reply(200, b"/etc/hostname\n")
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=ready_plan())
+    with stub:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for_screen(pilot, "HubScreen")
+            await open_area(pilot, 6, "UsersSpoke")
+            status = app.screen.query_one("StatusLine")
+            # plain http is refused at once; a URL serving a path is not read as a local file
+            await focus_and_type(pilot, "ssh-keys", "http://127.0.0.1:1/ops.keys")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "https only" in str(status.render())
+            await focus_and_type(pilot, "ssh-keys", stub.url("/path"))
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: "does not serve SSH public keys" in str(status.render()),
+                             what="the refusal")
+            assert app.screen.keys == []
+            # Done with a URL still in the field asks for Enter instead of dropping it
+            await focus_and_type(pilot, "ssh-keys", stub.url("/ops.keys"))
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "UsersSpoke"
+            assert "press Enter to import" in str(status.render())
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: len(app.screen.keys) == 2, what="the imported keys")
+            assert str(status.render()).startswith(f"2 SSH key(s) imported from {stub.url('/ops.keys')}")
+            await done(pilot)
+    assert [(k.username, k.key, k.origin) for k in app.plan.accounts.ssh_keys] == [
+        ("azadmin", one, TUI), ("azadmin", two, TUI)]
