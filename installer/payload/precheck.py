@@ -25,7 +25,7 @@ from installer.payload.package_sets import build_request
 
 ARCHES = {"noarch", "x86_64", "aarch64", "i686", "src"}
 GLOB = re.compile(r"[*?\[]")
-MAX_GLOBS = 200  # more patterns than this are left to dnf (each costs a pass over the names)
+MAX_GLOBS = 32  # more patterns than this are left to dnf (each costs a pass over the names)
 _CACHE: dict[tuple, repodata.RepoIndex] = {}
 
 

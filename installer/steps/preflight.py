@@ -27,7 +27,9 @@ def applies(ctx) -> bool:
 
 
 def describe(ctx) -> list[str]:
+    """A dry run reads the local repositories only, and fails as the install would."""
     diags, deferred = diagnostics(ctx.plan, ctx.machine, ctx.product, network=False)
+    _refuse(diags)
     return [str(d) for d in diags] + deferred or ["every package name is offered by the repositories"]
 
 
@@ -38,6 +40,10 @@ def apply(ctx) -> None:
     for d in diags:
         if not d.is_error:
             ctx.warn(str(d))
+    _refuse(diags)
+
+
+def _refuse(diags) -> None:
     errors = [str(d) for d in diags if d.is_error]
     if errors:
         raise StepError("the packages cannot be installed as planned; nothing was written:\n" + "\n".join(errors))

@@ -277,3 +277,23 @@ def test_separate_usr_is_the_one_checked(tmp_path):
     plan = load_kickstart(str(ks), product=product).plan
     [d] = check_payload_space(plan, _machine(), product, 3 * GIB)
     assert d.origin.line == 5 and d.message.startswith("the packages do not fit: /usr can get at most 1.0 GiB")
+
+
+def test_the_install_stops_at_preflight_before_storage(product, tmp_path):
+    from types import SimpleNamespace
+
+    from installer import engine
+
+    s = list(engine.STEPS)
+    assert s.index("network_live") < s.index("pre_scripts") < s.index("preflight") < s.index("storage")
+    ks = kickstart(tmp_path, "text\n%packages\nt-app\nt-nosuch\n%end\n")
+    plan = load_kickstart(str(ks), product=product).plan
+    calls = []
+    storage = SimpleNamespace(NAME="storage", TITLE="Creating partitions", apply=lambda ctx: calls.append("storage"))
+    result = engine.run(plan, None, product, steps=["preflight", storage], validator=lambda *a: [],
+                        log_dir=tmp_path / "log", target=tmp_path / "target", power_action=False)
+    assert not result.ok and result.failure.step == "preflight" and calls == []
+    assert f"{ks}:4: %packages: no repository offers a package 't-nosuch'" in result.message
+    dry = engine.run(plan, None, product, steps=["preflight", storage], validator=lambda *a: [], dry_run=True,
+                     log_dir=tmp_path / "log2", target=tmp_path / "target", power_action=False)
+    assert not dry.ok and dry.failure.step == "preflight"
