@@ -139,8 +139,10 @@ def check_packages(plan: InstallPlan, product: Product, *, network: bool = False
         else:
             found = _offered(p, index)
         if found is False:
-            report.append(Diagnostic(f"%packages: no repository offers a package {p!r}{suffix}",
-                                     _origin(pk, f"packages[{p}]", "packages"), severity, "payload.packages"))
+            o = _origin(pk, f"packages[{p}]", "packages")
+            what = "%packages" if o is None or o.source == "kickstart" else "Extra packages"
+            report.append(Diagnostic(f"{what}: no repository offers a package {p!r}{suffix}",
+                                     o, severity, "payload.packages"))
     extra_repos = bool(pay.repositories) or pay.source is not None
     for raw in ([("^" + pk.environment)] if pk.environment else []) + list(pk.groups):
         key = raw.lstrip("@^")

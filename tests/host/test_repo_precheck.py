@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gzip
-import hashlib
 import http.server
 import re
 import shutil
@@ -207,25 +206,6 @@ def test_installed_size_is_the_sum_of_the_resolved_set(product, tmp_path):
 
 # ---------------------------------------------------------------- space
 
-def _sized_repo(dest: Path, sizes: dict[str, int]) -> Path:
-    """A repository whose metadata claims these installed sizes (what the space check reads)."""
-    rd = dest / "repodata"
-    rd.mkdir(parents=True)
-    pkgs = "".join(
-        f'<package type="rpm"><name>{n}</name><arch>noarch</arch><size package="1" installed="{s}" '
-        f'archive="1"/><format><rpm:provides><rpm:entry name="{n}"/></rpm:provides></format></package>'
-        for n, s in sizes.items())
-    primary = (f'<?xml version="1.0"?><metadata xmlns="http://linux.duke.edu/metadata/common" '
-               f'xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="{len(sizes)}">{pkgs}</metadata>')
-    data = gzip.compress(primary.encode())
-    (rd / "primary.xml.gz").write_bytes(data)
-    (rd / "repomd.xml").write_text(
-        '<?xml version="1.0"?><repomd xmlns="http://linux.duke.edu/metadata/repo"><data type="primary">'
-        f'<checksum type="sha256">{hashlib.sha256(data).hexdigest()}</checksum>'
-        '<location href="repodata/primary.xml.gz"/></data></repomd>')
-    return dest
-
-
 def _machine() -> Machine:
     import json
 
@@ -243,7 +223,7 @@ GIB = 1 << 30
      "logvol / --vgname=vg --name=root --size=2048\nlogvol /var --vgname=vg --name=var --size=1024\n"), False),
 ])
 def test_packages_that_cannot_fit_are_refused_naming_the_mount_point(tmp_path, layout, fits):
-    srepo = _sized_repo(tmp_path / "sized", {"t-core": 2 * GIB, "t-app": 2 * GIB})
+    srepo = rpmrepo.metadata_repo(tmp_path / "sized", {"t-core": 2 * GIB, "t-app": 2 * GIB})
     product = _make_product(srepo, [])
     ks = kickstart(tmp_path, f"text\nclearpart --all\n{layout}%packages\nt-app\n%end\n")
     plan = load_kickstart(str(ks), product=product).plan
@@ -261,7 +241,7 @@ def test_packages_that_cannot_fit_are_refused_naming_the_mount_point(tmp_path, l
 
 
 def test_autopart_root_is_capped_by_the_product_maximum(tmp_path):
-    srepo = _sized_repo(tmp_path / "sized", {"t-core": 20 * GIB})
+    srepo = rpmrepo.metadata_repo(tmp_path / "sized", {"t-core": 20 * GIB})
     product = _make_product(srepo, [])
     plan = load_kickstart(str(kickstart(tmp_path, "text\nclearpart --all\nautopart\n")), product=product).plan
     diags = check_payload_space(plan, _machine(), product, 20 * GIB)
@@ -270,7 +250,7 @@ def test_autopart_root_is_capped_by_the_product_maximum(tmp_path):
 
 
 def test_separate_usr_is_the_one_checked(tmp_path):
-    srepo = _sized_repo(tmp_path / "sized", {"t-core": 3 * GIB})
+    srepo = rpmrepo.metadata_repo(tmp_path / "sized", {"t-core": 3 * GIB})
     product = _make_product(srepo, [])
     ks = kickstart(tmp_path, "text\nclearpart --all\npart /boot/efi --fstype=efi --size=600\n"
                              "part / --fstype=xfs --size=20480\npart /usr --fstype=xfs --size=1024\n")

@@ -533,3 +533,56 @@ async def test_ssh_keys_imported_from_an_https_url(tmp_path, monkeypatch):
             await done(pilot)
     assert [(k.username, k.key, k.origin) for k in app.plan.accounts.ssh_keys] == [
         ("azadmin", one, TUI), ("azadmin", two, TUI)]
+
+
+@sync
+async def test_made_up_extra_package_is_flagged_against_the_medium_repository(tmp_path):
+    import dataclasses
+
+    from tests.host.rpmrepo import metadata_repo
+    from tests.tui.catalog import ready_plan
+
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=ready_plan())
+    names = {n for s in app.product.package_sets.values() for n in s.packages} | {"git"}
+    repo = metadata_repo(tmp_path / "medium", dict.fromkeys(names, 1 << 20))
+    app.product = dataclasses.replace(app.product, iso_repo_path=str(repo))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 4, "SoftwareSpoke")
+        await focus_and_type(pilot, "extra", "git madeuptool")
+        await done(pilot)
+        await wait_until(pilot, lambda: any("madeuptool" in d.message for d in app.diagnostics),
+                         what="the unknown package flagged")
+        software = {s.key: s for s in app.statuses()}["software"]
+    assert app.plan.payload.packages.packages == ["git", "madeuptool"]
+    assert software.problems == ("Extra packages: no repository offers a package 'madeuptool'",)
+    assert [d.is_error for d in app.diagnostics if "madeuptool" in d.message] == [True]
+
+
+@sync
+async def test_a_package_set_too_large_for_the_small_disk_is_refused_until_a_smaller_one_is_chosen(tmp_path):
+    import dataclasses
+
+    from tests.host.rpmrepo import metadata_repo
+    from tests.tui.catalog import ready_plan
+    from tests.tui.driver import choose
+
+    app = make_app("too-small-4g", tmp_path, plan=ready_plan())
+    names = {n for s in app.product.package_sets.values() for n in s.packages}
+    repo = metadata_repo(tmp_path / "medium", dict.fromkeys(names, 150 << 20))
+    app.product = dataclasses.replace(app.product, iso_repo_path=str(repo))
+    app.plan.payload.packages.set("sets", ["server"], TUI)
+
+    def space_problems():
+        return [p for p in {s.key: s for s in app.statuses()}["destination"].problems if "do not fit" in p]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await wait_until(pilot, space_problems, what="the space check")
+        [message] = space_problems()
+        assert message.startswith("the packages do not fit: / (which holds /usr) can get at most 2.4 GiB")
+        await open_area(pilot, 4, "SoftwareSpoke")
+        await choose(pilot, "sets", "set-minimal")
+        await done(pilot)
+        await wait_until(pilot, lambda: not space_problems(), what="the smaller set accepted")
+    assert app.plan.payload.packages.sets == ["minimal"]
