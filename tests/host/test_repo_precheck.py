@@ -186,6 +186,17 @@ def test_zstd_metadata_read_with_the_binary_or_deferred_when_undecidable(repo, t
     assert "zstd-compressed" in deferred[0] and "payload step" in deferred[0]
 
 
+@pytest.mark.parametrize("how", ["module", "binary"])
+def test_zstd_metadata_read_both_ways(repo, tmp_path, monkeypatch, how):
+    if shutil.which("zstd") is None:
+        pytest.skip("zstd missing (needed to write the test metadata)")
+    if how == "module":
+        pytest.importorskip("zstandard", reason="python3-zstandard is not installed")
+    monkeypatch.setattr(repodata, "zstd_reader", lambda: how)
+    index = repodata.read_local(_zstd_copy(repo, tmp_path / "zrepo"))
+    assert set(index.sizes) == {p.name for p in PKGS} and "t-app-api" in index.provides
+
+
 def test_repomd_pointing_outside_the_repository_is_refused(repo, tmp_path):
     evil = tmp_path / "evil"
     shutil.copytree(repo, evil)
