@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from installer.kickstart.files import load_kickstart  # noqa: E402
-from installer.model.product import load_product  # noqa: E402
-from installer.payload import precheck  # noqa: E402
-from tests.host.rpmrepo import metadata_repo  # noqa: E402
+from installer.kickstart.files import load_kickstart
+from installer.model.product import load_product
+from installer.payload import precheck
+from tests.host.rpmrepo import metadata_repo
 
 TARGET = 1.5
 SMALL, ROUNDS = 4000, 5
