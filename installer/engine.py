@@ -21,6 +21,7 @@ from installer.model.events import Event, Failed, Finished, Log, StepFinished, S
 STEPS: tuple[str, ...] = (
     "network_live",         # network --activate: the live environment's network, for %pre and repositories
     "pre_scripts",          # %pre, in the live environment, before storage is touched
+    "preflight",            # %packages against the repositories' metadata, and their size against the layout
     "storage",              # partitions, LUKS, RAID, LVM, filesystems
     "mount",                # the target tree under the target root, plus /proc /sys /dev /run
     "preinstall_scripts",   # %pre-install

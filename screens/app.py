@@ -147,6 +147,11 @@ class InstallerApp(App):
         self.ready_file = os.environ.get("AZL_TUI_READY_FILE")
         self.log_dir = log_dir
         self.after_exit: list[str] | None = None  # reboot / poweroff, run once the terminal is restored
+        from installer.live.keymap import console_tty
+
+        self.console_tty = console_tty()  # a VT of the live medium: the chosen keymap is loaded there
+        self.keymap_run = None  # the command runner for loadkeys (tests fake it); None: subprocess.run
+        self.keymap_warning: str | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -187,12 +192,30 @@ class InstallerApp(App):
         if self._workers_started:
             return
         self._workers_started = True
+        kb = self.plan.system.origin_of("keyboard")
+        if kb is not None and kb.source == "kickstart":
+            self.apply_keymap(self.plan.system.keyboard)
         if self.machine is None:
             self.probe()
         else:
             self.revalidate()
         if self.watch_disks:
             self.watch_for_disks()
+
+    def apply_keymap(self, keymap: str) -> None:
+        """Load the chosen keymap on the live console (a thread: loadkeys may be slow); a failure
+        is a visible warning, never an error."""
+        if not self.console_tty:
+            return
+        self.run_worker(lambda: self._load_keymap(keymap), thread=True, group="keymap", exclusive=True)
+
+    def _load_keymap(self, keymap: str) -> None:
+        from installer.live.keymap import apply_console_keymap
+
+        kw = {"run": self.keymap_run} if self.keymap_run is not None else {}
+        self.keymap_warning = apply_console_keymap(keymap, self.console_tty, **kw)
+        if self.keymap_warning:
+            self.call_from_thread(self.notify, f"Keyboard: {self.keymap_warning}", severity="warning", timeout=8)
 
     def on_unmount(self) -> None:
         self._stop_watch.set()

@@ -7,7 +7,8 @@ dump_kickstart, which are quick.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def hash_password(plaintext: str) -> str:
@@ -29,9 +30,10 @@ def dump_kickstart(plan) -> str:
 
 
 def validate(plan, machine, product) -> list:
+    from installer.steps.preflight import diagnostics as preflight
     from installer.validate.validator import validate as _validate
 
-    return list(_validate(plan, machine, product))
+    return list(_validate(plan, machine, product)) + preflight(plan, machine, product, network=False)[0]
 
 
 def preview_storage(plan, machine, product):

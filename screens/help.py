@@ -52,7 +52,8 @@ HELP: dict[str, tuple[str, str]] = {
         "Static needs an address with /prefix; gateway and DNS are optional. Esc is Done.")),
     "UsersSpoke": ("Root account and users", (
         "Passwords are typed twice; a weak one is refused once with the reason, Esc again\n"
-        "accepts it. SSH keys: paste one or several (one per line) or a file path, then Enter.\n"
+        "accepts it. SSH keys: paste one or several (one per line), a file path, gh:USER,\n"
+        "lp:USER (GitHub, Launchpad) or an https:// URL to import from, then Enter.\n"
         "The list shows the keys; Del or the button removes the highlighted one. Esc is Done.")),
     "SecuritySpoke": ("Security", "SELinux mode, the SSH server's policy and the firewall. Esc is Done."),
     "SummaryScreen": ("Summary", (

@@ -186,3 +186,4 @@ class LanguageSpoke(Spoke):
             s.set("lang", lang, TUI)
         if keymap != s.keyboard:
             s.set("keyboard", keymap, TUI)
+            self.app.apply_keymap(keymap)

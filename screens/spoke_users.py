@@ -29,12 +29,13 @@ KEY_TYPES = ("ssh-rsa", "ssh-ed25519", "ssh-dss", "ecdsa-sha2-nistp256", "ecdsa-
              "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
 
 
-def parse_keys(text: str) -> list[str]:
-    """Public keys from pasted text, or from a file when the text is a path (e.g. on a USB stick)."""
+def parse_keys(text: str, allow_path: bool = True) -> list[str]:
+    """Public keys from pasted text, or from a file when the text is a path (e.g. on a USB stick).
+    Text fetched from the network is never taken as a path (allow_path=False)."""
     text = text.strip()
     if not text:
         return []
-    if text.startswith("/") and "\n" not in text and " " not in text:
+    if allow_path and text.startswith("/") and "\n" not in text and " " not in text:
         path = Path(text)
         try:
             text = path.read_text()
@@ -124,7 +125,7 @@ class UsersSpoke(Spoke):
         yield Check("Make this user an administrator (wheel group, sudo)", admin is None or "wheel" in admin.groups,
                     id="user-admin")
         yield Label("SSH public keys for the administrator (or root if none)", classes="heading", markup=False)
-        yield Label("Paste keys (one per line) or a file path such as /run/media/usb/id_ed25519.pub, then Enter.",
+        yield Label("Paste keys (one per line), a file path, gh:USER, lp:USER or an https:// URL; Enter.",
                     classes="hint", markup=False)
         yield KeysInput(placeholder="ssh-ed25519 AAAA... user@host", id="ssh-keys")
         yield OptionList(id="ssh-key-list")
@@ -147,9 +148,9 @@ class UsersSpoke(Spoke):
         if self.keys:
             lst.highlighted = min(highlight or 0, len(self.keys) - 1)
 
-    def add_keys(self, text: str) -> int:
+    def add_keys(self, text: str, allow_path: bool = True) -> int:
         known = {k for _, k in self.keys}
-        new = [k for k in parse_keys(text) if k not in known]
+        new = list(dict.fromkeys(k for k in parse_keys(text, allow_path) if k not in known))
         self.keys.extend((None, k) for k in new)
         self.fill_keys(len(self.keys) - 1)
         return len(new)
@@ -158,6 +159,18 @@ class UsersSpoke(Spoke):
         from screens.widgets import StatusLine
 
         status = self.query_one(StatusLine)
+        if "\n" not in text.strip():
+            from installer.live.keyimport import KeyImportError, import_url
+
+            try:
+                url = import_url(text)
+            except KeyImportError as exc:
+                status.show(f"SSH keys: {exc}", "error")
+                return
+            if url is not None:
+                status.show(f"Fetching SSH keys from {url} ...", "info")
+                self.run_worker(lambda: self._fetch_keys(url), thread=True, group="key-import")
+                return
         try:
             added = self.add_keys(text)
         except FieldError as exc:
@@ -165,6 +178,34 @@ class UsersSpoke(Spoke):
             return
         self.query_one("#ssh-keys", Input).value = ""
         status.show(f"{added} SSH key(s) added; {len(self.keys)} in the list", "ok")
+
+    def _fetch_keys(self, url: str) -> None:
+        from installer.live.keyimport import KeyImportError, fetch_keys
+
+        try:
+            body = fetch_keys(url)
+        except KeyImportError as exc:
+            self.app.call_from_thread(self._imported, url, None, str(exc))
+            return
+        self.app.call_from_thread(self._imported, url, body, None)
+
+    def _imported(self, url: str, body: str | None, error: str | None) -> None:
+        from screens.widgets import StatusLine
+
+        status = self.query_one(StatusLine)
+        if error is None:
+            try:
+                if not parse_keys(body or "", allow_path=False):
+                    error = f"no SSH public key at {url}"
+                else:
+                    added = self.add_keys(body or "", allow_path=False)
+            except FieldError as exc:
+                error = f"{url} does not serve SSH public keys ({str(exc).removeprefix('SSH keys: ')})"
+        if error is not None:
+            status.show(f"SSH keys: {error}", "error")
+            return
+        self.query_one("#ssh-keys", Input).value = ""
+        status.show(f"{added} SSH key(s) imported from {url}; {len(self.keys)} in the list", "ok")
 
     def on_keys_input_pasted(self, message: KeysInput.Pasted) -> None:
         self.take_keys(message.text)
@@ -234,7 +275,18 @@ class UsersSpoke(Spoke):
             if name in RESERVED:
                 raise FieldError(f"User name: {name} is reserved for the system", "user-name")
         user_pw = self._password("user", "Administrator password", name) if name else None
-        self.add_keys(self.query_one("#ssh-keys", Input).value)
+        pending = self.query_one("#ssh-keys", Input).value
+        if "\n" not in pending.strip():
+            from installer.live.keyimport import KeyImportError, import_url
+
+            try:
+                url = import_url(pending)
+            except KeyImportError as exc:
+                raise FieldError(f"SSH keys: {exc}", "ssh-keys") from None
+            if url is not None:
+                raise FieldError(f"SSH keys: press Enter to import the keys from {url} (or clear the field)",
+                                 "ssh-keys")
+        self.add_keys(pending)
         self.query_one("#ssh-keys", Input).value = ""
         owner = name or "root"
         keys = [(o or owner, k) for o, k in self.keys]

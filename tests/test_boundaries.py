@@ -48,7 +48,8 @@ ALLOWED = {
     "chroot": set(),
     "installlog": {"model"},
     "context": {"model", "chroot"},
-    "steps": {"model", "context", "chroot", "installlog", "kickstart", "payload", "storage"},
+    # validate: the preflight step reruns the pure space check with sizes read once the network is up
+    "steps": {"model", "context", "chroot", "installlog", "kickstart", "payload", "storage", "validate"},
     "engine": {"model", "context", "installlog", "steps", "storage", "validate", "eventbus"},
     "eventbus": {"model"},
 }

@@ -28,9 +28,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def load_machine_arg(path: str | None):
     if path is None:
         return None
-    from installer.model.machine import Machine
-
     from installer.kickstart.source import read_bytes
+    from installer.model.machine import Machine
 
     try:
         data = read_bytes(path, MAX_KICKSTART_BYTES)  # a regular file only: --machine /proc/kmsg must not hang
@@ -96,8 +95,8 @@ def load_inputs(args: argparse.Namespace, prog: str):
 
 def check_file(path: str, machine, product):
     """(plan or None, sorted diagnostics) for one kickstart file."""
-    from installer.model.diagnostics import Diagnostic
     from installer.kickstart.files import load_kickstart
+    from installer.model.diagnostics import Diagnostic
     from installer.model.plan import Origin
     from installer.validate.validator import sort_diagnostics, validate
 
@@ -110,6 +109,10 @@ def check_file(path: str, machine, product):
             # Every error in one run: what was understood is checked even when some lines were
             # refused; checks that a refused line would answer ("no root filesystem") are skipped.
             diags += validate(plan, machine, product, result.partial)
+            if "payload" not in result.partial:
+                from installer.steps.preflight import diagnostics as preflight
+
+                diags += preflight(plan, machine, product, network=False)[0]
     return plan, sort_diagnostics(_unique(diags))
 
 

@@ -188,3 +188,26 @@ def tamper(rpm: Path) -> None:
     data = bytearray(rpm.read_bytes())
     data[-64] ^= 0xFF
     rpm.write_bytes(bytes(data))
+
+
+def metadata_repo(dest: Path, sizes: dict[str, int]) -> Path:
+    """A repository of metadata only (repomd.xml and primary.xml.gz), claiming these packages and
+    installed sizes: what the checks before installing read, without building large RPMs."""
+    import gzip
+    import hashlib
+
+    rd = dest / "repodata"
+    rd.mkdir(parents=True)
+    pkgs = "".join(
+        f'<package type="rpm"><name>{n}</name><arch>noarch</arch><size package="1" installed="{s}" '
+        f'archive="1"/><format><rpm:provides><rpm:entry name="{n}"/></rpm:provides></format></package>'
+        for n, s in sizes.items())
+    primary = (f'<?xml version="1.0"?><metadata xmlns="http://linux.duke.edu/metadata/common" '
+               f'xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="{len(sizes)}">{pkgs}</metadata>')
+    data = gzip.compress(primary.encode())
+    (rd / "primary.xml.gz").write_bytes(data)
+    (rd / "repomd.xml").write_text(
+        '<?xml version="1.0"?><repomd xmlns="http://linux.duke.edu/metadata/repo"><data type="primary">'
+        f'<checksum type="sha256">{hashlib.sha256(data).hexdigest()}</checksum>'
+        '<location href="repodata/primary.xml.gz"/></data></repomd>')
+    return dest

@@ -438,3 +438,151 @@ async def test_custom_editor_starts_from_a_kickstart_lvm_layout_without_its_pv(t
         await wait_for_screen(pilot, "CustomLayoutScreen")
         rows = [(r["mountpoint"], r["size_mib"]) for r in app.screen.rows]
     assert rows == [("/boot/efi", 600), ("/boot", 1024), ("/", 8192), ("/var", 4096)]
+
+
+class _FakeLoadkeys:
+    """The command runner at the boundary: records loadkeys runs, fails when told to."""
+
+    def __init__(self, rc: int = 0):
+        self.calls: list[list[str]] = []
+        self.rc = rc
+
+    def __call__(self, argv, **kw):
+        import subprocess
+
+        self.calls.append(list(argv[1:]))
+        return subprocess.CompletedProcess(argv, self.rc, "", "loadkeys: cannot open file" if self.rc else "")
+
+
+@sync
+async def test_chosen_keymap_is_loaded_on_the_live_console(tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    app = make_app("vm-virtio-usb-live", tmp_path)
+    app.console_tty, app.keymap_run = "/dev/tty1", _FakeLoadkeys()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 1, "LanguageSpoke")
+        app.screen.query_one("#keymap-filter").focus()
+        await pilot.pause()
+        await pilot.press("f", "r")
+        await pilot.pause()
+        await done(pilot)
+        await wait_until(pilot, lambda: app.keymap_run.calls, what="loadkeys")
+    assert app.plan.system.keyboard == "fr"
+    assert app.keymap_run.calls == [["-C", "/dev/tty1", "fr"]] and app.keymap_warning is None
+
+
+@sync
+async def test_kickstart_keymap_loaded_at_start_and_a_failure_is_shown(tmp_path, monkeypatch):
+    import shutil
+
+    from installer.kickstart.files import load_kickstart
+
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    ks = tmp_path / "kb.ks"
+    ks.write_text("keyboard de-latin1\n")
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=load_kickstart(str(ks)).plan, ks_path=str(ks))
+    app.console_tty, app.keymap_run = "/dev/tty1", _FakeLoadkeys(rc=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await wait_until(pilot, lambda: app.keymap_warning, what="the loadkeys warning")
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+    assert app.keymap_run.calls == [["-C", "/dev/tty1", "de-latin1"]]
+    assert any(m.startswith("Keyboard: loadkeys de-latin1 failed: loadkeys: cannot open file") for m in shown)
+
+
+@sync
+async def test_ssh_keys_imported_from_an_https_url(tmp_path, monkeypatch):
+    from tests.live.httpstub import Stub, make_ca, server_tls
+    from tests.tui.catalog import ready_plan
+
+    ca_pem, cert, key = make_ca(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_pem))
+    one, two = _key(7, "ops@a"), _key(8, "ops@b")
+    stub = Stub(tls=server_tls(cert, key))
+    stub.routes["/ops.keys"] = lambda h, s: h.reply(200, f"{one}\n\n{two}\n".encode())
+    stub.routes["/path"] = lambda h, s: h.reply(200, b"/etc/hostname\n")
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=ready_plan())
+    with stub:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for_screen(pilot, "HubScreen")
+            await open_area(pilot, 6, "UsersSpoke")
+            status = app.screen.query_one("StatusLine")
+            # plain http is refused at once; a URL serving a path is not read as a local file
+            await focus_and_type(pilot, "ssh-keys", "http://127.0.0.1:1/ops.keys")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "https only" in str(status.render())
+            await focus_and_type(pilot, "ssh-keys", stub.url("/path"))
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: "does not serve SSH public keys" in str(status.render()),
+                             what="the refusal")
+            assert app.screen.keys == []
+            # Done with a URL still in the field asks for Enter instead of dropping it
+            await focus_and_type(pilot, "ssh-keys", stub.url("/ops.keys"))
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "UsersSpoke"
+            assert "press Enter to import" in str(status.render())
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: len(app.screen.keys) == 2, what="the imported keys")
+            assert str(status.render()).startswith(f"2 SSH key(s) imported from {stub.url('/ops.keys')}")
+            await done(pilot)
+    assert [(k.username, k.key, k.origin) for k in app.plan.accounts.ssh_keys] == [
+        ("azadmin", one, TUI), ("azadmin", two, TUI)]
+
+
+@sync
+async def test_made_up_extra_package_is_flagged_against_the_medium_repository(tmp_path):
+    import dataclasses
+
+    from tests.host.rpmrepo import metadata_repo
+    from tests.tui.catalog import ready_plan
+
+    app = make_app("vm-virtio-usb-live", tmp_path, plan=ready_plan())
+    names = {n for s in app.product.package_sets.values() for n in s.packages} | {"git"}
+    repo = metadata_repo(tmp_path / "medium", dict.fromkeys(names, 1 << 20))
+    app.product = dataclasses.replace(app.product, iso_repo_path=str(repo))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await open_area(pilot, 4, "SoftwareSpoke")
+        await focus_and_type(pilot, "extra", "git madeuptool")
+        await done(pilot)
+        await wait_until(pilot, lambda: any("madeuptool" in d.message for d in app.diagnostics),
+                         what="the unknown package flagged")
+        software = {s.key: s for s in app.statuses()}["software"]
+    assert app.plan.payload.packages.packages == ["git", "madeuptool"]
+    assert software.problems == ("Extra packages: no repository offers a package 'madeuptool'",)
+    assert [d.is_error for d in app.diagnostics if "madeuptool" in d.message] == [True]
+
+
+@sync
+async def test_a_package_set_too_large_for_the_small_disk_is_refused_until_a_smaller_one_is_chosen(tmp_path):
+    import dataclasses
+
+    from tests.host.rpmrepo import metadata_repo
+    from tests.tui.catalog import ready_plan
+    from tests.tui.driver import choose
+
+    app = make_app("too-small-4g", tmp_path, plan=ready_plan())
+    names = {n for s in app.product.package_sets.values() for n in s.packages}
+    repo = metadata_repo(tmp_path / "medium", dict.fromkeys(names, 150 << 20))
+    app.product = dataclasses.replace(app.product, iso_repo_path=str(repo))
+    app.plan.payload.packages.set("sets", ["server"], TUI)
+
+    def space_problems():
+        return [p for p in {s.key: s for s in app.statuses()}["destination"].problems if "do not fit" in p]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await wait_until(pilot, space_problems, what="the space check")
+        [message] = space_problems()
+        assert message.startswith("the packages do not fit: / (which holds /usr) can get at most 2.4 GiB")
+        await open_area(pilot, 4, "SoftwareSpoke")
+        await choose(pilot, "sets", "set-minimal")
+        await done(pilot)
+        await wait_until(pilot, lambda: not space_problems(), what="the smaller set accepted")
+    assert app.plan.payload.packages.sets == ["minimal"]
