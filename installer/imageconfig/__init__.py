@@ -1,0 +1,1 @@
+"""Azure Linux Image Customizer configuration (YAML or JSON) as an install plan, and back."""

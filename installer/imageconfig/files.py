@@ -1,0 +1,74 @@
+"""An Image Customizer configuration file in, the same result a kickstart gives out.
+
+    load_image_config(text, filename)  -> KickstartResult(plan, diagnostics)
+    is_image_config(text)              -> detection by content (installer.kickstart.files uses it)
+"""
+
+from __future__ import annotations
+
+import os
+
+from installer.imageconfig.load import LoadError, looks_like_image_config, parse
+from installer.model.diagnostics import Diagnostic
+from installer.model.plan import Origin
+from installer.model.product import Product, load_product
+from installer.model.secrets import Redactor
+
+SOURCE = "image-config"
+
+
+def is_image_config(text: str) -> bool:
+    return looks_like_image_config(text)
+
+
+def load_image_config(text: str, filename: str, *, product: Product | None = None):
+    """The plan of a configuration's text; files it names are read relative to `filename`."""
+    from installer.imageconfig.map import build_plan
+    from installer.kickstart.files import KickstartResult
+
+    product = product or load_product()
+    try:
+        root, problems = parse(text)
+    except LoadError as exc:
+        return KickstartResult(None, [Diagnostic(exc.message, Origin(SOURCE, filename, exc.line, exc.column))])
+    diags = [Diagnostic(p.message, Origin(SOURCE, filename, p.line, p.column)) for p in problems]
+    if root.kind != "mapping":
+        diags.append(Diagnostic("an image configuration is a mapping (storage:, os:, scripts:, x-azl-install:)",
+                                Origin(SOURCE, filename, root.line, root.column)))
+        return KickstartResult(None, diags)
+    plan, more, plain = build_plan(root, filename, product, os.path.dirname(filename) or ".")
+    plan.source_file = filename
+    plan.source_text = text
+    plan.input_secrets = plain
+    return KickstartResult(plan, diags + more)
+
+
+def redacted_original(text: str, secrets) -> str:
+    """The configuration as written, the value of every plain-text password replaced by '***'.
+
+    The values are found by their place in the text (however they are quoted or escaped); any
+    known secret still left (a script that echoes it) is then replaced too."""
+    spans = []
+    try:
+        root, _ = parse(text)
+    except LoadError:
+        root = None
+    if root is not None:
+        spans = sorted(_password_spans(root), reverse=True)
+    for start, end in spans:
+        text = text[:start] + "'***'" + text[end:]
+    return Redactor([s for s in secrets if s]).redact(text)
+
+
+def _password_spans(root) -> list[tuple[int, int]]:
+    def get(node, key):
+        return node.value.get(key) if node is not None and node.kind == "mapping" else None
+
+    users = get(get(root, "os"), "users")
+    out = []
+    for user in users.value if users is not None and users.kind == "list" else []:
+        password = get(user, "password")
+        kind, value = get(password, "type"), get(password, "value")
+        if value is not None and kind is not None and kind.value == "plain-text":
+            out.append(value.span)
+    return out
