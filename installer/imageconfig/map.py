@@ -480,7 +480,7 @@ class Mapper:
                     tnode, tpath = self.partition_types[dev][1], self.partition_types[dev][2]
                     self.error(tpath, tnode, f"a {ptype} partition is mounted at {expected}, not {mount}")
         for pid, (req, sub, item) in parts.items():
-            if not req.mountpoint:
+            if not req.mountpoint and pid not in used:
                 self.error(sub, item, f"partition {pid!r} has no filesystem (storage.filesystems) and is not an "
                            "esp, bios-grub or linux-swap partition: the installer does not leave partitions empty")
 
