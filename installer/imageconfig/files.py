@@ -40,7 +40,35 @@ def load_image_config(text: str, filename: str, *, product: Product | None = Non
     plan.source_file = filename
     plan.source_text = text
     plan.input_secrets = plain
-    return KickstartResult(plan, diags + more)
+    return KickstartResult(plan, diags + more, partial_areas(diags + more))
+
+
+# The plan area each part of the configuration fills: an error there leaves that area partial, so that
+# validation does not repeat it as "no root filesystem" (see KickstartResult.partial).
+_AREAS = (
+    ("storage", "storage"), ("x-azl-install.disk", "storage"), ("os.packages", "payload"),
+    ("x-azl-install.source", "payload"), ("x-azl-install.repositories", "payload"), ("os.users", "accounts"),
+    ("os.selinux", "security"), ("os.services", "services"), ("os.kernelCommandLine", "bootloader"),
+    ("os.bootloader", "bootloader"), ("x-azl-install.network", "network"), ("x-azl-install.finish", "finish"),
+    ("scripts", "scripts"), ("os.additional", "scripts"), ("os.groups", "scripts"), ("os.modules", "scripts"),
+    ("os.hostname", "system"), ("x-azl-install", "system"),
+)
+
+
+def partial_areas(diags) -> frozenset[str]:
+    areas = set()
+    for d in diags:
+        if not d.is_error:
+            continue
+        path = d.field or ""
+        area = next((a for prefix, a in _AREAS if path == prefix or path.startswith((prefix + ".", prefix + "["))
+                     or (prefix.endswith("additional") and path.startswith(prefix))), None)
+        if area is None:  # a YAML problem or a top-level key: nothing can be trusted to be complete
+            from installer.kickstart.parse import ALL_AREAS
+
+            return ALL_AREAS
+        areas.add(area)
+    return frozenset(areas)
 
 
 def redacted_original(text: str, secrets) -> str:

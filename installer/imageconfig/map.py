@@ -214,7 +214,7 @@ class Mapper:
             return self.plan
         ext = self.mapping(top.get(EXTENSION), EXTENSION,
                            ("disk", "network", "timezone", "ntpServers", "locale", "keyboard", "finish", "source",
-                            "repositories"))
+                            "repositories", "packageSets"))
         disk_spec = self.disk(ext.get("disk"), f"{EXTENSION}.disk")
         self.storage(top.get("storage"), disk_spec, ext.get("disk"))
         os_ = self.mapping(top.get("os"), "os", (
@@ -277,6 +277,15 @@ class Mapper:
             kb = self.text(ext["keyboard"], f"{path}.keyboard")
             if kb:
                 sy.set("keyboard", kb, self.origin(ext["keyboard"]))
+        if "packageSets" in ext:
+            sets = []
+            for sub, item, name in self.strings(ext["packageSets"], f"{path}.packageSets"):
+                if name not in self.product.package_sets:
+                    self.error(sub, item, f"{name!r} is not a package set of {self.product.name} "
+                               f"({', '.join(self.product.package_sets)})")
+                elif name not in sets:
+                    sets.append(name)
+            self.plan.payload.packages.set("sets", sets, self.origin(ext["packageSets"]))
         if "finish" in ext:
             action = self.choice(ext["finish"], f"{path}.finish", FINISH)
             if action:
