@@ -231,7 +231,7 @@ class Mapper:
     # -- the extension section
 
     def disk(self, node: Node | None, path: str) -> str | None:
-        """A disk spec for selected_disks: a path/serial as is, or 'match:KEY=VALUE,...' (Machine.disk)."""
+        """A disk spec for selected_disks: a path/serial as is, or 'match:KEY=VALUE;...' (Machine.disk)."""
         fields = self.mapping(node, path, ("match",))
         if not fields:
             return None
@@ -250,15 +250,15 @@ class Mapper:
             if key == "size" and value not in ("largest", "smallest"):
                 self.error(sub, match[key], f"{value!r} is not one of largest, smallest")
                 continue
-            if any(c in value for c in ",=\n") or value != value.strip():
-                self.error(sub, match[key], "must not contain ',', '=', line breaks or surrounding spaces")
+            if any(c in value for c in ",;=\n") or value != value.strip():
+                self.error(sub, match[key], "must not contain ',', ';', '=', line breaks or surrounding spaces")
                 continue
             parts.append((key, value))
         if not parts:
             return None
         if len(parts) == 1 and parts[0][0] in ("path", "serial"):
             return parts[0][1]
-        return "match:" + ",".join(f"{k}={v}" for k, v in parts)
+        return "match:" + ";".join(f"{k}={v}" for k, v in parts)
 
     def extension(self, ext: dict[str, Node]) -> None:
         sy, path = self.plan.system, EXTENSION

@@ -265,7 +265,7 @@ class _Writer:
         if st.selected_disks:
             spec = st.selected_disks[0]
             if spec.startswith("match:"):
-                match = dict(part.split("=", 1) for part in spec[6:].split(","))
+                match = dict(part.split("=", 1) for part in spec[6:].split(";"))
             else:
                 match = {"path": spec}
             out["disk"] = {"match": match}

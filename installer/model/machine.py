@@ -86,7 +86,7 @@ class Machine:
 
     def disk(self, spec: str) -> Disk | None:
         """Find a disk by kernel name, /dev path, by-id/by-path link, serial or WWN, or by a
-        'match:KEY=VALUE,...' spec (an image configuration's x-azl-install.disk.match)."""
+        'match:KEY=VALUE;...' spec (';': a kickstart splits disk lists at ',') (an image configuration's x-azl-install.disk.match)."""
         spec = spec.strip()
         if spec.startswith(MATCH_PREFIX):
             return self.match_disk(spec)
@@ -170,11 +170,11 @@ MATCH_KEYS = ("size", "model", "serial", "path")
 
 
 def parse_match(spec: str) -> dict[str, str] | None:
-    """{'size': 'largest', ...} of 'match:size=largest,...', or None when it is not one."""
+    """{'size': 'largest', ...} of 'match:size=largest;...', or None when it is not one."""
     if not spec.startswith(MATCH_PREFIX):
         return None
     out: dict[str, str] = {}
-    for part in spec[len(MATCH_PREFIX):].split(","):
+    for part in spec[len(MATCH_PREFIX):].split(";"):
         key, sep, value = part.partition("=")
         if not sep or key not in MATCH_KEYS or not value or key in out:
             return None

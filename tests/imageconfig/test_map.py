@@ -7,7 +7,12 @@ import textwrap
 
 import pytest
 
-from installer.kickstart.files import dump_kickstart, dump_original, load_kickstart, parse_kickstart
+from installer.kickstart.files import (
+    dump_kickstart,
+    dump_original,
+    load_kickstart,
+    parse_kickstart,
+)
 from installer.model import secrets
 from installer.model.machine import Disk, Machine
 
@@ -195,12 +200,12 @@ def test_every_problem_in_one_pass_with_file_line_column_and_field_path(tmp_path
     ("os:\n  users:\n  - name: x\n    password: {type: plain-text}\n", "os.users[0].password.value: is required"),
     ("x-azl-install:\n  disk: {match: {size: biggest}}\n", "x-azl-install.disk.match.size: 'biggest'"),
     ("x-azl-install:\n  wifi: {}\n", "x-azl-install.wifi: unknown key"),
-    ("storage:\n  bootType: legacy\n  disks:\n  - partitionTableType: gpt\n    partitions:\n    - id: r\n"
-     "  filesystems:\n  - {deviceId: r, type: ext4, mountPoint: /}\nx-azl-install: {disk: {match: {path: /dev/vda}}}\n",
+    (("storage:\n  bootType: legacy\n  disks:\n  - partitionTableType: gpt\n    partitions:\n    - id: r\n"
+     "  filesystems:\n  - {deviceId: r, type: ext4, mountPoint: /}\nx-azl-install: {disk: {match: {path: /dev/vda}}}\n"),
      "storage.bootType: legacy on a GPT disk needs a partition of type bios-grub"),
-    ("storage:\n  bootType: efi\n  disks:\n  - partitionTableType: gpt\n    partitions:\n    - {id: esp, type: esp,"
+    (("storage:\n  bootType: efi\n  disks:\n  - partitionTableType: gpt\n    partitions:\n    - {id: esp, type: esp,"
      " size: 8M}\n    - {id: r, start: 100M}\n  filesystems:\n  - {deviceId: r, type: ext4, mountPoint: /}\n"
-     "x-azl-install: {disk: {match: {path: /dev/vda}}}\n",
+     "x-azl-install: {disk: {match: {path: /dev/vda}}}\n"),
      "storage.disks[0].partitions[1].start: the installer places partitions one after another"),
 ])
 def test_what_the_installer_cannot_honour_is_refused_by_its_path(tmp_path, snippet, message):
@@ -281,7 +286,21 @@ def test_disk_match_picks_one_disk_or_none():
     assert m.disk("match:size=smallest").name == "sda"
     assert m.disk("match:size=largest") is None  # sdb and sdc tie; the live medium never counts
     assert [d.name for d in m.match_candidates("match:size=largest")] == ["sdb", "sdc"]
-    assert m.disk("match:model=B,serial=3").name == "sdc"
-    assert m.disk("match:model=B,size=largest") is None
-    assert m.disk("match:path=/dev/sdb,size=largest").name == "sdb"
+    assert m.disk("match:model=B;serial=3").name == "sdc"
+    assert m.disk("match:model=B;size=largest") is None
+    assert m.disk("match:path=/dev/sdb;size=largest").name == "sdb"
     assert m.disk("match:colour=red") is None and m.disk("match:") is None
+
+
+def test_a_refused_storage_field_is_not_repeated_as_a_missing_root(tmp_path):
+    from installer.commands.validate import check_file
+    from installer.model.product import load_product
+
+    path = tmp_path / "c.yaml"
+    path.write_text("storage:\n  bootType: efi\n  verity: []\n  disks:\n  - partitionTableType: gpt\n    partitions:\n"
+                    "    - {id: esp, type: esp, size: 8M}\n    - {id: r}\n  filesystems:\n"
+                    "  - {deviceId: r, type: ext9, mountPoint: /}\nx-azl-install: {disk: {match: {path: vda}}}\n")
+    _plan, diags = check_file(str(path), None, load_product())
+    messages = [str(d) for d in diags if d.is_error]
+    assert any("storage.verity" in m for m in messages) and any("'ext9' is not one of" in m for m in messages)
+    assert not any("root" in m and "filesystem" in m and "storage." not in m for m in messages), messages
