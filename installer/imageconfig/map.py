@@ -45,7 +45,7 @@ _SIZE = re.compile(r"^([0-9]+)([KMGT]?)$")
 PART_TYPES = {
     "esp": "/boot/efi", "bios-grub": "biosboot", "linux-swap": "swap", "home": "/home", "srv": "/srv",
     "tmp": "/tmp", "var": "/var", "xbootldr": "/boot", "root": "/", "linux-root-amd64": "/",
-    "linux-root-arm64": "/", "linux-generic": None,
+    "linux-root-arm64": "/", "usr": "/usr", "linux-generic": None,
 }
 FS_TYPES = {"ext2": "ext2", "ext3": "ext3", "ext4": "ext4", "xfs": "xfs", "btrfs": "btrfs", "fat32": "vfat",
             "vfat": "vfat"}
@@ -65,12 +65,15 @@ REFUSED = {
     "os.kdumpBootFiles": "kdump boot files are not set up by the installer",
     "os.packages.snapshotTime": "the installer installs the repository's current packages; it cannot pin a snapshot",
     "previewFeatures": "preview features of the Image Customizer have no installer equivalent",
+    "storage.disks[].partitions[].label": "the installer does not set GPT partition names (the filesystem's "
+                                          "mount point says what the partition is for)",
+    "scripts.postCustomization[].args": "a %post script takes no arguments (use environmentVariables)",
+    "scripts.finalizeCustomization[].args": "a %post script takes no arguments (use environmentVariables)",
 }
 # Keys about building the image that change nothing on an installed system: a warning, not an error.
 IGNORED = {
     "input": "the installer installs from its package repository, not from a base image",
     "output": "the installer writes to the chosen disk, not to an image file",
-    "storage.resetPartitionsUuidsType": "an install always creates new partition UUIDs",
     "os.packages.updateExistingPackages": "a new install gets the repository's current packages",
 }
 
@@ -114,8 +117,9 @@ class Mapper:
             sub = f"{path}.{key}" if path else key
             line, column = node.key_marks.get(key, (value.line, value.column))
             at = Node(None, line, column)
-            if sub in REFUSED:
-                self.error(sub, at, f"not supported by azl-install: {REFUSED[sub]}")
+            generic = re.sub(r"\[\d+\]", "[]", sub)
+            if generic in REFUSED:
+                self.error(sub, at, f"not supported by azl-install: {REFUSED[generic]}")
             elif sub in IGNORED:
                 self.warn(sub, at, f"ignored: {IGNORED[sub]}")
             elif key in known:
@@ -331,7 +335,9 @@ class Mapper:
     # -- storage
 
     def storage(self, node: Node | None, disk_spec: str | None, disk_node: Node | None) -> None:
-        f = self.mapping(node, "storage", ("bootType", "disks", "filesystems"))
+        f = self.mapping(node, "storage", ("bootType", "disks", "filesystems", "resetPartitionsUuidsType"))
+        if "resetPartitionsUuidsType" in f:  # an install always makes new partitions, with new UUIDs
+            self.choice(f["resetPartitionsUuidsType"], "storage.resetPartitionsUuidsType", ("reset-all",))
         if not f:
             if disk_spec:
                 self.plan.storage.set("selected_disks", [disk_spec], self.origin(disk_node))
@@ -381,7 +387,7 @@ class Mapper:
         entries = self.items(node, path)
         cursor = 1  # MiB: the installer (like the Image Customizer) starts the first partition at 1 MiB
         for i, (sub, item) in enumerate(entries):
-            f = self.mapping(item, sub, ("id", "type", "start", "end", "size", "label"))
+            f = self.mapping(item, sub, ("id", "type", "start", "end", "size"))
             pid = self.text(f.get("id"), f"{sub}.id")
             if pid is None:
                 if "id" not in f:
@@ -390,9 +396,6 @@ class Mapper:
             if pid in out:
                 self.error(f"{sub}.id", f["id"], f"partition id {pid!r} is already used by {out[pid][1]}")
                 continue
-            if "label" in f:
-                self.error(f"{sub}.label", f["label"], "not supported by azl-install: the installer does not set "
-                           "GPT partition names (give the filesystem a mount point instead)")
             ptype = self.choice(f.get("type"), f"{sub}.type", tuple(PART_TYPES))
             start = self.size_mib(f.get("start"), f"{sub}.start") if "start" in f else None
             if start is not None and start != cursor:
@@ -813,13 +816,10 @@ class Mapper:
                 self.script(item, sub)
 
     def script(self, item: Node, sub: str) -> None:
-        s = self.mapping(item, sub, ("path", "content", "interpreter", "args", "environmentVariables", "name"))
+        s = self.mapping(item, sub, ("path", "content", "interpreter", "environmentVariables", "name"))
         if ("path" in s) == ("content" in s):
             self.error(sub, item, "give path or content (one of them)")
             return
-        if "args" in s:
-            self.error(f"{sub}.args", s["args"], "not supported by azl-install: a %post script takes no arguments "
-                       "(set environmentVariables or put them in the script)")
         if "content" in s:
             body = self.text(s["content"], f"{sub}.content")
         else:

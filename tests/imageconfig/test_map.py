@@ -175,7 +175,7 @@ def test_every_problem_in_one_pass_with_file_line_column_and_field_path(tmp_path
     expected = {
         f"{path}:3:3: storage.verity: not supported by azl-install",
         f"{path}:11:13: storage.disks[0].partitions[1].size: '3.5G' is not a size",
-        f"{path}:12:14: storage.disks[0].partitions[1].label: not supported by azl-install",
+        f"{path}:12:7: storage.disks[0].partitions[1].label: not supported by azl-install",
         f"{path}:16:17: storage.filesystems[0].mountPoint: 'relative/path' is not an absolute path",
         f"{path}:17:15: storage.filesystems[1].deviceId: no partition has the id 'nope'",
         f"{path}:21:3: os.hostnam: unknown key (did you mean 'hostname'?)",
