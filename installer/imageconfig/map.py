@@ -840,6 +840,8 @@ class Mapper:
             env = []
         if body is None:
             return
+        if not body.endswith("\n"):
+            body += "\n"  # as a script file ends, and as a kickstart section gives it
         self.plan.scripts.append(Script(origin=self.origin(item), kind="post", body="".join(env) + body,
                                         interpreter=interpreter, erroronfail=True))
 

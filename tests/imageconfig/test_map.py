@@ -108,7 +108,7 @@ def test_a_full_configuration_becomes_the_plan_a_kickstart_would(tmp_path):
     assert plan.security.selinux == "permissive"
     assert "nginx" in plan.services.enabled and "chronyd" not in plan.services.enabled
     assert plan.services.disabled == ["chronyd"]
-    assert [s.body for s in plan.scripts] == ["echo hello > /etc/motd"]
+    assert [s.body for s in plan.scripts] == ["echo hello > /etc/motd\n"]
     assert (plan.system.timezone, plan.system.lang, plan.system.keyboard) == ("Europe/Paris", "fr_FR.UTF-8", "fr")
     assert plan.finish.action == "poweroff"
     [dev] = plan.network.devices
