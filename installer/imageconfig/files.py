@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from installer.imageconfig.load import LoadError, looks_like_image_config, parse
+from installer.imageconfig.detect import looks_like_image_config
 from installer.model.diagnostics import Diagnostic
 from installer.model.plan import Origin
 from installer.model.product import Product, load_product
@@ -23,9 +23,17 @@ def is_image_config(text: str) -> bool:
 
 def load_image_config(text: str, filename: str, *, product: Product | None = None):
     """The plan of a configuration's text; files it names are read relative to `filename`."""
-    from installer.imageconfig.map import build_plan
     from installer.kickstart.files import KickstartResult
 
+    try:
+        from installer.imageconfig.load import LoadError, parse
+        from installer.imageconfig.map import build_plan
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] != "yaml":
+            raise
+        return KickstartResult(None, [Diagnostic(
+            "this is an image configuration, and reading one needs PyYAML (python3-pyyaml on Azure Linux, "
+            "python3-yaml on Debian), which is not installed", Origin(SOURCE, filename, 1, 1))])
     product = product or load_product()
     try:
         root, problems = parse(text)
@@ -77,6 +85,10 @@ def redacted_original(text: str, secrets) -> str:
     The values are found by their place in the text (however they are quoted or escaped); any
     known secret still left (a script that echoes it) is then replaced too."""
     spans = []
+    try:
+        from installer.imageconfig.load import LoadError, parse
+    except ImportError:  # without PyYAML no configuration was read; the known secrets still go
+        return Redactor([s for s in secrets if s]).redact(text)
     try:
         root, _ = parse(text)
     except LoadError:

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from installer.imageconfig.load import LoadError, looks_like_image_config, parse
+from installer.imageconfig.detect import looks_like_image_config
+from installer.imageconfig.load import LoadError, parse
 
 
 def test_every_value_keeps_its_line_and_column():
@@ -64,3 +65,19 @@ def test_an_alias_bomb_costs_linear_time():
 ])
 def test_detection_by_content(text, expected):
     assert looks_like_image_config(text) is expected
+
+
+def test_kickstarts_are_read_without_pyyaml_and_configurations_say_what_is_missing(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['yaml'] = None\n"
+        "from installer.kickstart.files import parse_kickstart\n"
+        "ks = parse_kickstart('rootpw --lock\\nautopart\\n', 'ks.cfg')\n"
+        "cfg = parse_kickstart('os:\\n  hostname: a\\n', 'c.yaml')\n"
+        "print(ks.plan is not None and ks.ok, [str(d) for d in cfg.diagnostics])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("True ['c.yaml:1:1: this is an image configuration, and reading one needs PyYAML")
