@@ -217,8 +217,9 @@ class Mapper:
         if self.root.kind != "mapping":
             return self.plan
         ext = self.mapping(top.get(EXTENSION), EXTENSION,
-                           ("disk", "network", "timezone", "ntpServers", "locale", "keyboard", "finish", "source",
-                            "repositories", "packageSets"))
+                           ("disk", "network", "timezone", "ntpServers", "timeSync", "locale", "keyboard", "finish",
+                            "source", "repositories", "packageSets", "packageOptions", "firewall", "sshd",
+                            "bootloaderTimeout"))
         disk_spec = self.disk(ext.get("disk"), f"{EXTENSION}.disk")
         self.storage(top.get("storage"), disk_spec, ext.get("disk"))
         os_ = self.mapping(top.get("os"), "os", (
@@ -281,6 +282,27 @@ class Mapper:
             kb = self.text(ext["keyboard"], f"{path}.keyboard")
             if kb:
                 sy.set("keyboard", kb, self.origin(ext["keyboard"]))
+        if "timeSync" in ext:
+            on = self.boolean(ext["timeSync"], f"{path}.timeSync")
+            if on is False:
+                sy.set("nontp", True, self.origin(ext["timeSync"]))
+        if "bootloaderTimeout" in ext:
+            timeout = self.integer(ext["bootloaderTimeout"], f"{path}.bootloaderTimeout")
+            if timeout is not None:
+                self.plan.bootloader.set("timeout", timeout, self.origin(ext["bootloaderTimeout"]))
+        if "packageOptions" in ext:
+            f = self.mapping(ext["packageOptions"], f"{path}.packageOptions", ("nocore", "excludeDocs",
+                                                                                "excludeWeakdeps"))
+            pk = self.plan.payload.packages
+            for key, attr in (("nocore", "nocore"), ("excludeDocs", "excludedocs"),
+                              ("excludeWeakdeps", "exclude_weakdeps")):
+                value = self.boolean(f.get(key), f"{path}.packageOptions.{key}")
+                if value is not None:
+                    pk.set(attr, value, self.origin(f[key]))
+        if "firewall" in ext:
+            self.firewall(ext["firewall"], f"{path}.firewall")
+        if "sshd" in ext:
+            self.sshd(ext["sshd"], f"{path}.sshd")
         if "packageSets" in ext:
             sets = []
             for sub, item, name in self.strings(ext["packageSets"], f"{path}.packageSets"):
@@ -315,6 +337,46 @@ class Mapper:
             self.network_device(item, sub)
         if self.plan.network.devices:
             self.plan.network.origins.setdefault("devices", self.plan.network.devices[0].origin)
+
+    def firewall(self, node: Node, path: str) -> None:
+        f = self.mapping(node, path, ("enabled", "services", "ports"))
+        fw = self.plan.security.firewall
+        o = self.origin(node)
+        enabled = self.boolean(f.get("enabled"), f"{path}.enabled")
+        if enabled is not None:
+            fw.set("enabled", enabled, o)
+        services = [v for _, _, v in self.strings(f.get("services"), f"{path}.services")]
+        if services:
+            fw.set("services", _unique(services), o)
+        ports = []
+        for sub, item, port in self.strings(f.get("ports"), f"{path}.ports"):
+            if not re.fullmatch(r"[0-9]{1,5}(-[0-9]{1,5})?:(tcp|udp|sctp|dccp)", port):
+                self.error(sub, item, f"{port!r} is not PORT:PROTOCOL (22:tcp, 6000-6010:udp)")
+            else:
+                ports.append(port)
+        if ports:
+            fw.set("ports", _unique(ports), o)
+
+    def sshd(self, node: Node, path: str) -> None:
+        f = self.mapping(node, path, ("enabled", "passwordAuthentication", "rootLogin"))
+        se = self.plan.security
+        o = self.origin(node)
+        enabled = self.boolean(f.get("enabled"), f"{path}.enabled")
+        if enabled is not None:
+            if enabled and "sshd" in self.plan.services.disabled:
+                self.error(f"{path}.enabled", f["enabled"], "contradicts os.services.disable: [sshd]")
+            else:
+                se.set("sshd_enabled", enabled, o)
+        auth = self.boolean(f.get("passwordAuthentication"), f"{path}.passwordAuthentication")
+        if auth is not None:
+            se.set("password_authentication", auth, o)
+        given = f.get("rootLogin")
+        if given is not None and isinstance(given.value, bool):  # YAML 1.1 reads a bare no/yes as false/true
+            given = Node("yes" if given.value else "no", given.line, given.column)
+        login = self.choice(given, f"{path}.rootLogin",
+                            ("prohibit-password", "yes", "no", "forced-commands-only"))
+        if login is not None:
+            se.set("permit_root_login", login, o)
 
     def network_device(self, item: Node, sub: str) -> None:
         f = self.mapping(item, sub, ("device", "bootproto", "ip", "netmask", "gateway", "nameservers", "ipv6",

@@ -142,8 +142,7 @@ class _Writer:
         bl = plan.bootloader
         for flag, what in ((bl.password_hash, "--password"), (bl.boot_drive, "--boot-drive"),
                            (bl.driveorder, "--driveorder"), (bl.location not in ("mbr", None), "--location"),
-                           (bl.disabled, "--disabled"),
-                           (bl.timeout != product.bootloader.get("timeout"), "--timeout")):
+                           (bl.disabled, "--disabled")):
             if flag:
                 self.lost(f"bootloader {what}: no image configuration field")
         pk = plan.payload.packages
@@ -155,8 +154,7 @@ class _Writer:
         if packages:
             out["packages"] = packages
         for flag, what in ((pk.environment, "environment"), (pk.groups, "groups"), (pk.excluded_groups,
-                           "excluded groups"), (pk.nocore, "--nocore"), (pk.excludedocs, "--excludedocs"),
-                           (pk.ignoremissing, "--ignoremissing"), (pk.exclude_weakdeps, "--exclude-weakdeps"),
+                           "excluded groups"), (pk.ignoremissing, "--ignoremissing"),
                            (pk.inst_langs is not None, "--instLangs"), (pk.multilib, "--multilib")):
             if flag:
                 self.lost(f"%packages {what}: no image configuration field")
@@ -175,19 +173,10 @@ class _Writer:
         if services:
             out["services"] = services
         fw = se.firewall
-        if (fw.services or fw.remove_services or fw.ports or fw.trusted or fw.use_system_defaults
-                or fw.enabled != bool(product.security["firewall"])):
-            self.lost("firewall: no image configuration field")
+        if fw.remove_services or fw.trusted or fw.use_system_defaults:
+            self.lost("firewall --remove-service/--trust/--use-system-defaults: no image configuration field")
         if se.selinux_type != product.security["selinux_type"]:
             self.lost(f"selinux type {se.selinux_type}: no image configuration field")
-        if not se.sshd_enabled and "sshd" not in plan.services.disabled:
-            self.lost("sshd --disabled: written as os.services.disable: [sshd]")
-            services.setdefault("disable", []).append("sshd")
-            out["services"] = services
-        if se.permit_root_login != product.security["permit_root_login"]:
-            self.lost(f"sshd root login {se.permit_root_login}: no image configuration field")
-        if se.password_authentication != bool(product.security["password_authentication"]):
-            self.lost("sshd password authentication: no image configuration field")
         return out
 
     def users(self) -> list:
@@ -279,10 +268,38 @@ class _Writer:
         if sy.ntp_servers:
             out["ntpServers"] = list(sy.ntp_servers)
         for flag, what in ((sy.ntp_pools, "timesource --ntp-pool"), (sy.ntp_nts, "timesource --nts"),
-                           (sy.nontp, "timezone --nontp"), (not sy.utc, "timezone --isUtc=no"),
+                           (not sy.utc, "timezone --isUtc=no"),
                            (sy.lang_support, "lang --addsupport"), (sy.x_layouts, "keyboard --xlayouts")):
             if flag:
                 self.lost(f"{what}: no image configuration field")
+        if sy.nontp:
+            out["timeSync"] = False
+        pk = plan.payload.packages
+        options = {k: True for k, v in (("nocore", pk.nocore), ("excludeDocs", pk.excludedocs),
+                                        ("excludeWeakdeps", pk.exclude_weakdeps)) if v}
+        if options:
+            out["packageOptions"] = options
+        se, fw = plan.security, plan.security.firewall
+        firewall: dict = {}
+        if fw.enabled != bool(product.security["firewall"]):
+            firewall["enabled"] = fw.enabled
+        if fw.services:
+            firewall["services"] = list(fw.services)
+        if fw.ports:
+            firewall["ports"] = list(fw.ports)
+        if firewall:
+            out["firewall"] = firewall
+        sshd: dict = {}
+        if not se.sshd_enabled and "sshd" not in plan.services.disabled:
+            sshd["enabled"] = False
+        if se.password_authentication != bool(product.security["password_authentication"]):
+            sshd["passwordAuthentication"] = se.password_authentication
+        if se.permit_root_login != product.security["permit_root_login"] and not plan.accounts.root_allow_ssh:
+            sshd["rootLogin"] = se.permit_root_login
+        if sshd:
+            out["sshd"] = sshd
+        if plan.bootloader.timeout != product.bootloader.get("timeout"):
+            out["bootloaderTimeout"] = plan.bootloader.timeout
         if sy.lang != product.system["lang"]:
             out["locale"] = sy.lang
         if sy.keyboard != product.system["keyboard"]:

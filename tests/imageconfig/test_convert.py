@@ -84,6 +84,16 @@ def plans(draw):
     for body in draw(st.lists(st.sampled_from(["echo one > /etc/one\n", "touch /etc/two\nexit 0\n"]), max_size=2)):
         plan.scripts.append(Script(kind="post", body=body, erroronfail=True))
     plan.finish.action = draw(st.sampled_from(["reboot", "poweroff", "halt"]))
+    plan.system.nontp = draw(st.booleans())
+    plan.bootloader.timeout = draw(st.sampled_from([PRODUCT.bootloader.get("timeout"), 1, 30]))
+    pk.nocore, pk.excludedocs = draw(st.booleans()), draw(st.booleans())
+    fw = plan.security.firewall
+    fw.enabled = draw(st.booleans())
+    if fw.enabled:
+        fw.services = draw(st.lists(st.sampled_from(["http", "https"]), unique=True, max_size=2))
+        fw.ports = draw(st.lists(st.sampled_from(["8080:tcp", "53:udp"]), unique=True, max_size=2))
+    plan.security.password_authentication = draw(st.booleans())
+    plan.security.permit_root_login = draw(st.sampled_from(["prohibit-password", "no"]))
     for _ in range(draw(st.integers(0, 2))):
         static = draw(st.booleans())
         plan.network.devices.append(NetworkDevice(
@@ -111,6 +121,11 @@ def view(plan):
         "services": (plan.services.enabled, plan.services.disabled),
         "scripts": [(s.kind, s.body, s.interpreter, s.chroot, s.erroronfail) for s in plan.scripts],
         "finish": plan.finish.action,
+        "nontp": plan.system.nontp, "timeout": plan.bootloader.timeout,
+        "package options": (plan.payload.packages.nocore, plan.payload.packages.excludedocs),
+        "firewall": (plan.security.firewall.enabled, plan.security.firewall.services, plan.security.firewall.ports),
+        "sshd": (plan.security.sshd_enabled, plan.security.password_authentication,
+                 plan.security.permit_root_login),
         "network": [(d.device, d.bootproto, d.ip, d.netmask, d.gateway, d.nameservers) for d in plan.network.devices],
     }
 
@@ -138,24 +153,24 @@ def test_generated_plans_survive_both_formats(plan):
 
 def test_what_a_configuration_cannot_hold_is_listed_not_dropped():
     result = parse_kickstart(
-        "autopart --type=lvm\nfirewall --enabled --service=http\nuser --name=a --gecos='A B' --gid=2000\n"
+        "autopart --type=lvm\nfirewall --enabled --trust=eth1\nuser --name=a --gecos='A B' --gid=2000\n"
         "%pre\necho\n%end\n%post --nochroot\necho\n%end\n", "in.ks")
     assert result.errors == []
     text, notes = write(result.plan, PRODUCT)
-    for want in ("autopart", "firewall", "user a --gid", "user a --gecos", "%pre at in.ks:4", "%post at in.ks:7"):
+    for want in ("autopart", "firewall --remove-service/--trust", "user a --gid", "user a --gecos", "%pre at in.ks:4", "%post at in.ks:7"):
         assert any(n.startswith(want) for n in notes), (want, notes)
         assert any(line.startswith(f"#   - {want}") for line in text.splitlines())
 
 
 def test_cli_convert_both_ways(tmp_path):
     ks = tmp_path / "in.ks"
-    ks.write_text("rootpw --plaintext 'pa ss'\nfirewall --enabled --service=http\nzerombr\nclearpart --all\n"
+    ks.write_text("rootpw --plaintext 'pa ss'\nfirewall --enabled --trust=eth1\nzerombr\nclearpart --all\n"
                   "ignoredisk --only-use=vda\npart /boot/efi --size=200 --fstype=efi\npart / --size=1 --grow\n")
     cfg = tmp_path / "out.yaml"
     run = [sys.executable, "-m", "installer", "convert"]
     out = subprocess.run([*run, str(ks), "--to", "image-config", "-o", str(cfg)], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
-    assert "not converted: firewall" in out.stderr and "pa ss" not in cfg.read_text()
+    assert "not converted: firewall --remove-service/--trust" in out.stderr and "pa ss" not in cfg.read_text()
     assert oct(cfg.stat().st_mode & 0o777) == "0o600"
     out = subprocess.run([*run, str(cfg), "--to", "kickstart"], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
