@@ -74,11 +74,19 @@ def parse(text: str) -> tuple[Node, list[LoadError]]:
                         mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise LoadError(f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise LoadError(TOO_DEEP) from None
     finally:
         loader.dispose()
     walker = _Walker()
-    node = walker.convert(root)
+    try:
+        node = walker.convert(root)
+    except RecursionError:
+        raise LoadError(TOO_DEEP) from None
     return node, walker.problems
+
+
+TOO_DEEP = "values nested too deeply: not a configuration"
 
 
 class _Walker:

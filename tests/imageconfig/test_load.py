@@ -81,3 +81,10 @@ def test_kickstarts_are_read_without_pyyaml_and_configurations_say_what_is_missi
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("True ['c.yaml:1:1: this is an image configuration, and reading one needs PyYAML")
+
+
+def test_deep_nesting_is_refused_not_a_crash():
+    for text in ("a: " + "[" * 50000 + "]" * 50000 + "\n", "a:\n" + "".join(" " * i + "- \n" for i in range(1, 3000))):
+        with pytest.raises(LoadError) as exc:
+            parse(text)
+        assert "nested too deeply" in exc.value.message or "not valid YAML" in exc.value.message

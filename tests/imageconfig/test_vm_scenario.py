@@ -5,7 +5,6 @@ written out where the kickstart says autopart. And the medium's OEMDRV discovery
 from pathlib import Path
 
 from imageconfig.test_convert import view
-
 from installer.kickstart.files import load_kickstart, parse_kickstart
 
 ROOT = Path(__file__).resolve().parents[2]
