@@ -16,7 +16,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="kickstart or image configuration (detected by content)")
     parser.add_argument("--to", required=True, choices=FORMATS, help="the format to write")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT (mode 0600) instead of stdout")
-    parser.add_argument("--machine", metavar="PROFILE", help=argparse.SUPPRESS)
     parser.add_argument("--product", metavar="NAME", default=None,
                         help="product definition name or TOML path (default: azurelinux-4.0)")
 

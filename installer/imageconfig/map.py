@@ -447,7 +447,7 @@ class Mapper:
     def partitions(self, node: Node | None, path: str) -> dict[str, tuple[PartitionRequest, str, Node]]:
         out: dict[str, tuple[PartitionRequest, str, Node]] = {}
         entries = self.items(node, path)
-        cursor = 1  # MiB: the installer (like the Image Customizer) starts the first partition at 1 MiB
+        cursor = 1  # MiB: where the schema starts the first partition; sizes follow from start/end
         for i, (sub, item) in enumerate(entries):
             f = self.mapping(item, sub, ("id", "type", "start", "end", "size"))
             pid = self.text(f.get("id"), f"{sub}.id")
@@ -461,8 +461,9 @@ class Mapper:
             ptype = self.choice(f.get("type"), f"{sub}.type", tuple(PART_TYPES))
             start = self.size_mib(f.get("start"), f"{sub}.start") if "start" in f else None
             if start is not None and start != cursor:
-                self.error(f"{sub}.start", f["start"], f"the installer places partitions one after another from "
-                           f"1 MiB: this one starts at {cursor} MiB, not {start} MiB")
+                self.error(f"{sub}.start", f["start"], f"the installer keeps partition sizes but places the "
+                           f"partitions itself (as for kickstart 'part'): give start only where the previous partition "
+                           f"ends ({cursor} MiB), or leave it out")
             begin = start if start is not None else cursor
             size, grow = None, False
             size_node = f.get("size")

@@ -206,7 +206,7 @@ def test_every_problem_in_one_pass_with_file_line_column_and_field_path(tmp_path
     (("storage:\n  bootType: efi\n  disks:\n  - partitionTableType: gpt\n    partitions:\n    - {id: esp, type: esp,"
      " size: 8M}\n    - {id: r, start: 100M}\n  filesystems:\n  - {deviceId: r, type: ext4, mountPoint: /}\n"
      "x-azl-install: {disk: {match: {path: /dev/vda}}}\n"),
-     "storage.disks[0].partitions[1].start: the installer places partitions one after another"),
+     "storage.disks[0].partitions[1].start: the installer keeps partition sizes but places the partitions"),
 ])
 def test_what_the_installer_cannot_honour_is_refused_by_its_path(tmp_path, snippet, message):
     result, _ = load(tmp_path, snippet)
