@@ -88,3 +88,13 @@ def test_deep_nesting_is_refused_not_a_crash():
         with pytest.raises(LoadError) as exc:
             parse(text)
         assert "nested too deeply" in exc.value.message or "not valid YAML" in exc.value.message
+
+
+def test_no_kickstart_in_the_tree_is_taken_for_a_configuration():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = [*root.glob("kickstarts/*.ks"), *root.glob("tests/**/*.ks"), *root.glob("tests/**/*.cfg")]
+    assert len(files) > 20
+    taken = [str(p) for p in files if looks_like_image_config(p.read_text(errors="replace"))]
+    assert taken == []
