@@ -86,7 +86,8 @@ class Machine:
 
     def disk(self, spec: str) -> Disk | None:
         """Find a disk by kernel name, /dev path, by-id/by-path link, serial or WWN, or by a
-        'match:KEY=VALUE;...' spec (';': a kickstart splits disk lists at ',') (an image configuration's x-azl-install.disk.match)."""
+        'match:KEY=VALUE;...' spec (an image configuration's x-azl-install.disk.match; ';' because a
+        kickstart splits disk lists at ',')."""
         spec = spec.strip()
         if spec.startswith(MATCH_PREFIX):
             return self.match_disk(spec)
@@ -99,7 +100,7 @@ class Machine:
                 candidates.add(d.by_path.rsplit("/", 1)[-1])
             if spec in candidates or bare in candidates:
                 return d
-        if bare.startswith("disk/by-"):
+        if bare.startswith("disk/by-") and not spec.startswith("/dev/"):  # once: /dev/disk/by-... was tried
             return self.disk("/dev/" + bare)
         return None
 
