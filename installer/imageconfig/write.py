@@ -29,6 +29,8 @@ class _Writer:
 
     def build(self) -> dict:
         out: dict = {}
+        if self.plan.interactive:
+            self.lost("text/graphical: a configuration describes an unattended install")
         storage = self.storage()
         if storage:
             out["storage"] = storage
@@ -65,6 +67,11 @@ class _Writer:
             return {}
         if st.clearpart.mode != "all":
             self.lost("clearpart: a configuration replaces the whole disk, which this plan does not ask for")
+        elif not st.clearpart.initlabel:
+            self.lost("clearpart without --initlabel: a configuration always writes a new partition table")
+        if st.clearpart.drives and st.clearpart.drives != st.selected_disks[:1]:
+            self.lost(f"clearpart --drives={','.join(st.clearpart.drives)}: the configuration clears the disk it "
+                      "installs on (x-azl-install.disk)")
         parts, filesystems = [], []
         ids: set[str] = set()
         for i, req in enumerate(st.partitions):
@@ -155,7 +162,9 @@ class _Writer:
             out["packages"] = packages
         for flag, what in ((pk.environment, "environment"), (pk.groups, "groups"), (pk.excluded_groups,
                            "excluded groups"), (pk.ignoremissing, "--ignoremissing"),
-                           (pk.inst_langs is not None, "--instLangs"), (pk.multilib, "--multilib")):
+                           (pk.inst_langs is not None, "--instLangs"), (pk.multilib, "--multilib"),
+                           (pk.timeout is not None, "--timeout"), (pk.retries is not None, "--retries"),
+                           (not plan.payload.gpgcheck, "GPG checking off")):
             if flag:
                 self.lost(f"%packages {what}: no image configuration field")
         users = self.users()
