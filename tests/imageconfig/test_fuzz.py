@@ -75,7 +75,7 @@ def mutated(draw):
                 del parent[path[-1]]
             else:
                 parent.pop(path[-1])
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, AttributeError):  # an earlier step replaced the parent
             continue
     return config
 
