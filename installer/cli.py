@@ -12,6 +12,7 @@ import sys
 COMMANDS = {
     "validate": "installer.commands.validate",
     "plan": "installer.commands.plan",
+    "convert": "installer.commands.convert",
     "probe": "installer.commands.probe",
     "install": "installer.commands.install",
     "tui": "screens.command",

@@ -39,7 +39,10 @@ def test_blivet_imported_by_one_module_only():
 ALLOWED = {
     "model": set(),
     "validate": {"model"},
-    "kickstart": {"model", "validate"},
+    # an image configuration is accepted wherever a kickstart is: the kickstart loader hands it over
+    "kickstart": {"model", "validate", "imageconfig"},
+    # it becomes the kickstart loader's result type and reads files with its bounded reader
+    "imageconfig": {"model", "kickstart"},
     "probe": {"model"},
     "storage": {"model", "probe"},  # apply re-probes to re-identify the chosen disks before writing
     "payload": {"model", "fetch"},

@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      "kickstart, failed install or erasing not confirmed, 2 usage, 4 nothing changed because what "
                      "the plan erases could not be determined.")
     parser.add_argument("--kickstart", "-k", required=True, metavar="FILE",
-                        help="the kickstart: a path, or an inst.ks= location (hd:DEVICE:/path, http(s)://, file:)")
+                        help="the kickstart or image configuration (YAML/JSON): a path, or an inst.ks= location "
+                             "(hd:DEVICE:/path, http(s)://, file:)")
     parser.add_argument("--machine", metavar="PROFILE",
                         help="machine profile JSON instead of probing this machine (dry runs and tests)")
     parser.add_argument("--product", metavar="NAME", default=None, help="product definition (default: azurelinux-4.0)")

@@ -12,7 +12,7 @@ HELP = "show what a kickstart would install: the resolved plan, where each value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="kickstart file")
+    parser.add_argument("file", metavar="FILE", help="kickstart file or image configuration (YAML/JSON)")
     add_common_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = "check kickstart files (syntax and plan) against the product and, optionally, a machine profile"
+HELP = ("check kickstart files or image configurations (syntax and plan) against the product and, optionally, "
+        "a machine profile")
 MAX_KICKSTART_BYTES = 10 * 1024 * 1024
 
 
@@ -14,7 +15,7 @@ class UsageError(Exception):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="kickstart file(s) to check")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="kickstart file(s) or image configuration(s) (YAML/JSON, detected by content) to check")
     add_common_arguments(parser)
 
 

@@ -1,5 +1,8 @@
 """Kickstart in and out: a kickstart file becomes an InstallPlan, and a plan becomes a kickstart.
 
+An Image Customizer configuration (YAML/JSON, installer.imageconfig) is recognised by its content
+and accepted wherever a kickstart is: it becomes the same InstallPlan.
+
     load_kickstart(path) / parse_kickstart(text)  -> KickstartResult(plan, diagnostics)
     dump_kickstart(plan)                           -> kickstart text (hashes only, no LUKS passphrase)
     dump_original(plan)                            -> the input kickstart as written, secrets removed
@@ -55,6 +58,13 @@ def load_kickstart(path: str | Path, *, product: Product | None = None, pre_ran:
     return parse_kickstart(text, display, product=product, pre_ran=pre_ran)
 
 
+def is_image_config(text: str) -> bool:
+    """An Azure Linux Image Customizer configuration (YAML/JSON), accepted wherever a kickstart is."""
+    from installer.imageconfig.files import is_image_config as detect
+
+    return detect(text)
+
+
 def parse_kickstart(text: str | bytes, filename: str = "ks.cfg", *,
                     product: Product | None = None, pre_ran: bool = False) -> KickstartResult:
     """Parse kickstart text (or raw bytes); `filename` names it in messages and anchors relative %include paths."""
@@ -75,6 +85,10 @@ def _parse(text: str | bytes, filename: str, product: Product | None, pre_ran: b
         return KickstartResult(None, [problem])
     text = checked
     product = product or load_product()
+    if is_image_config(text):
+        from installer.imageconfig.files import load_image_config
+
+        return load_image_config(text, filename, product=product)
     source = expand(text, filename, pre_ran=pre_ran)
     parsed = kickstart_parse.run(source, product.kickstart_version)
     diagnostics = list(source.diagnostics) + parsed.diagnostics
@@ -132,6 +146,10 @@ def dump_original(plan: InstallPlan, *, product: Product | None = None) -> str |
 
     if not plan.source_text:
         return None
+    if is_image_config(plan.source_text):
+        from installer.imageconfig.files import redacted_original
+
+        return redacted_original(plan.source_text, [s.reveal() for s in plan.input_secrets])
     if product is None:
         try:
             product = load_product(plan.product)

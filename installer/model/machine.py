@@ -85,8 +85,12 @@ class Machine:
     description: str | None = None
 
     def disk(self, spec: str) -> Disk | None:
-        """Find a disk by kernel name, /dev path, by-id/by-path link, serial or WWN."""
+        """Find a disk by kernel name, /dev path, by-id/by-path link, serial or WWN, or by a
+        'match:KEY=VALUE;...' spec (an image configuration's x-azl-install.disk.match; ';' because a
+        kickstart splits disk lists at ',')."""
         spec = spec.strip()
+        if spec.startswith(MATCH_PREFIX):
+            return self.match_disk(spec)
         bare = spec[5:] if spec.startswith("/dev/") else spec
         for d in self.disks:
             candidates = {d.name, d.path, d.by_id, d.by_path, d.serial, d.wwn}
@@ -96,9 +100,37 @@ class Machine:
                 candidates.add(d.by_path.rsplit("/", 1)[-1])
             if spec in candidates or bare in candidates:
                 return d
-        if bare.startswith("disk/by-"):
+        if bare.startswith("disk/by-") and not spec.startswith("/dev/"):  # once: /dev/disk/by-... was tried
             return self.disk("/dev/" + bare)
         return None
+
+    def match_disk(self, spec: str) -> Disk | None:
+        """The one install target that a match spec selects, or None when none or several fit.
+
+        model and serial compare exactly, path is any name disk() knows; size=largest|smallest
+        then picks among what fits (a tie between equal sizes is no choice: None)."""
+        found = self.match_candidates(spec)
+        return found[0] if len(found) == 1 else None
+
+    def match_candidates(self, spec: str) -> list[Disk]:
+        """Every install target that a match spec fits (one for a usable spec)."""
+        wanted = parse_match(spec)
+        if wanted is None:
+            return []
+        found = list(self.target_disks)
+        for key, value in wanted.items():
+            if key == "model":
+                found = [d for d in found if value in (d.model, " ".join(x for x in (d.vendor, d.model) if x))]
+            elif key == "serial":
+                found = [d for d in found if value in (d.serial, d.wwn)]
+            elif key == "path":
+                named = self.disk(value)
+                found = [d for d in found if d is named]
+        order = wanted.get("size")
+        if order in ("largest", "smallest") and found:
+            best = max(d.size for d in found) if order == "largest" else min(d.size for d in found)
+            found = [d for d in found if d.size == best]
+        return found
 
     @property
     def live_medium(self) -> Disk | None:
@@ -132,6 +164,25 @@ class Machine:
     @classmethod
     def load(cls, path: str | Path) -> "Machine":
         return cls.from_json(Path(path).read_text())
+
+
+MATCH_PREFIX = "match:"
+MATCH_KEYS = ("size", "model", "serial", "path")
+
+
+def parse_match(spec: str) -> dict[str, str] | None:
+    """{'size': 'largest', ...} of 'match:size=largest;...', or None when it is not one."""
+    if not spec.startswith(MATCH_PREFIX):
+        return None
+    out: dict[str, str] = {}
+    for part in spec[len(MATCH_PREFIX):].split(";"):
+        key, sep, value = part.partition("=")
+        if not sep or key not in MATCH_KEYS or not value or key in out:
+            return None
+        if key == "size" and value not in ("largest", "smallest"):
+            return None
+        out[key] = value
+    return out or None
 
 
 def _known(kind: type, data: dict[str, Any]) -> dict[str, Any]:

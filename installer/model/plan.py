@@ -20,8 +20,11 @@ class Origin:
     source: str  # "kickstart", "product", "tui", "boot", "default"
     file: str | None = None
     line: int | None = None
+    column: int | None = None  # YAML (image configuration) only: FILE:LINE:COLUMN
 
     def __str__(self) -> str:
+        if self.file is not None and self.line is not None and self.column is not None:
+            return f"{self.file}:{self.line}:{self.column}"
         if self.file is not None and self.line is not None:
             return f"{self.file}:{self.line}"
         if self.file is not None:

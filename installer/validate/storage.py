@@ -406,6 +406,14 @@ class _DiskCheck:
 
     def resolve(self, spec: str, o: Origin | None, what: str, target: bool = True) -> Disk | None:
         disk = self.machine.disk(spec)
+        if disk is None and spec.startswith("match:"):
+            fits = self.machine.match_candidates(spec)
+            self.report.error(f"{what}: {spec[6:]} " + (f"fits {len(fits)} disks ({', '.join(d.name for d in fits)}): "
+                              "say more (model, serial or path) so that one disk fits" if fits else
+                              "fits no disk that can be installed on") + "; disks: "
+                              + ", ".join(d.describe() for d in self.machine.target_disks[:8]), o)
+            self.bad_specs.add(spec)
+            return None
         if disk is None:
             names = [d.name for d in self.machine.disks]
             self.report.error(f"{what}: no disk {spec!r} on this machine{suggest(spec, names)}; "

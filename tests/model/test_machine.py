@@ -239,3 +239,14 @@ def test_record_profile_anonymize_hides_identifiers_and_keeps_links_consistent()
         assert m.disk(d.by_id) is d and d.size == o.size and d.transport == o.transport
         assert [len(p.uuid or "") for p in d.partitions] == [len(p.uuid or "") for p in o.partitions]
     assert Machine.from_json(text) == m
+
+
+def test_a_missing_by_id_link_is_no_disk_not_a_recursion():
+    """`ignoredisk --only-use=/dev/disk/by-id/NAME` of a disk that is not there: None, as for any other name
+    (it recursed until RecursionError, an internal error instead of 'no disk ... on this machine')."""
+    from installer.model.machine import Disk, Machine
+
+    m = Machine(disks=[Disk(name="sda", path="/dev/sda", size=10**10, by_id="/dev/disk/by-id/ata-A_1")])
+    assert m.disk("/dev/disk/by-id/ata-missing") is None
+    assert m.disk("disk/by-path/pci-missing") is None
+    assert m.disk("disk/by-id/ata-A_1").name == "sda" and m.disk("/dev/disk/by-id/ata-A_1").name == "sda"

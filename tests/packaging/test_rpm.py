@@ -80,7 +80,8 @@ def test_installer_files(rpms):
 def test_installer_requires_the_distribution_packages(rpms):
     req = q(rpms["azl-install"], "--requires")
     names = {r.split()[0] for r in req}
-    for dep in ("python3-blivet", "python3-kickstart", "python3-pyudev", "python3-rich", "python3dist(textual)",
+    for dep in ("python3-blivet", "python3-kickstart", "python3-pyudev", "python3-pyyaml", "python3-rich",
+                "python3dist(textual)",
                 "dnf", "rpm"):
         assert dep in names, (dep, req)
     assert "python3dist(textual) >= 8.2.5" in req

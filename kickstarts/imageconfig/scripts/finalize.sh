@@ -1,0 +1,2 @@
+# the last step: nothing may change after it
+restorecon -R /etc /var || true

@@ -1,0 +1,1 @@
+echo "$GREETING from $(hostname)" > /etc/azl-greeting
