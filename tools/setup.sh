@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libblockdev-loop2 libblockdev-mdraid2 libblockdev-btrfs2 libblockdev-dm2 libblockdev-utils2
   python3-parted python3-bytesize python3-pyudev udev kmod
   parted fdisk e2fsprogs xfsprogs dosfstools ntfs-3g btrfs-progs lvm2 cryptsetup mdadm kpartx
-  tmux
+  tmux python3-yaml python3-zstandard
   dnf rpm createrepo-c gnupg squashfs-tools zstd xz-utils bzip2 tar cpio attr acl
   qemu-system-x86 qemu-utils ovmf debootstrap openssh-client openssl efibootmgr
   grub-common grub-efi-amd64-bin grub-pc-bin xorriso mtools

@@ -63,7 +63,7 @@ DRACUT_DRIVERS = ["sr_mod", "cdrom", "isofs", "squashfs", "overlay", "loop", "ah
 # What the medium's live root has beyond the harness's live base: NetworkManager (DHCP on every
 # wired interface at boot, ip= keyfiles, network --activate) and sshd for inst.sshd, which only
 # azl-install sshd-setup starts, with host keys made at that boot: none are baked into the image.
-ISO_PACKAGES = ["network-manager", "openssh-server", "python3-yaml"]  # yaml: image configurations
+ISO_PACKAGES = ["network-manager", "openssh-server", "python3-yaml", "kbd"]  # yaml: image configurations; kbd: loadkeys
 SQUASHFS_OPTS = ["-comp", "zstd", "-Xcompression-level", "15", "-b", "1M", "-no-xattrs",
                  "-noappend", "-no-progress", "-quiet"]
 # Build-host directories the live root does not need.
