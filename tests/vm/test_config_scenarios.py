@@ -10,8 +10,9 @@ default source), the installer started by the medium's azl-install@ttyS0.service
                 password, static IPv4, time zone + NTP, SELinux permissive, services, firewalld with
                 http added, %post (chroot and --nochroot); an NVMe disk left alone.
   cfg-replay    the installer-ks.cfg saved by cfg-uefi, replayed from the medium on a blank disk
-  cfg-bios      BIOS SATA, autopart --type=plain ext4 (storage scenario 2): DHCP, SELinux disabled,
-                no NTP, locked user with a key, firewall off. Also the inst.cmdline proof: on this
+  cfg-bios      BIOS SATA, from an Azure Linux image configuration (cfg-bios.yaml, the same system as
+                cfg-bios.ks: bios-grub, /boot and / on ext4, swap; storage scenario 2's layout written
+                out): DHCP, SELinux disabled, no NTP, locked user with a key, firewall off. Also the inst.cmdline proof: on this
                 serial-only VM the installer's console output has no escape sequences and ends
                 with the success line.
   cfg-postfail  %post --erroronfail fails: the install stops, showing its output (the harness's
@@ -235,6 +236,7 @@ def bios_runs(install_medium, live_env, test_payload, ssh_key, vm_timer):
     """cfg-bios installed from the medium and booted; cfg-postfail in the harness's live env."""
     bios = config_scenario("cfg-bios", "bios",
                            [TargetDisk("os", "10G", "sata", True, "cfg-bios-os")],
+                           kickstart=(HERE / "cfg-bios.yaml").read_text(),
                            expected={
                                "hostname": "cfg-bios", "firmware": "bios", "selinux": "disabled",
                                "network": {"state": "activated"}, "fstab_by_uuid": True,

@@ -12,7 +12,7 @@ results. Disks that must not change are hashed here, on the host, before and aft
   s6 clearpart --none into free space next to an existing partition that stays byte-identical
   s7 disk too small: a clear error, every disk byte-identical
 This file proves the storage layer alone, with all seven layouts in one ~4 minute boot. Each
-layout is also installed by the full installer and booted: s1 by cfg-uefi and s2 by cfg-bios
+layout is also installed by the full installer and booted: s1 by cfg-uefi and s2 by cfg-bios (as the partitions its image configuration writes out)
 (test_config_scenarios.py), s3 by pay-dnf and s4 by pay-squash (test_payload_scenarios.py),
 s5 and s6 together by storage/boot/boot-btrfs-keep (below); s7 writes nothing, so nothing boots.
 """
