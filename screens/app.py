@@ -47,7 +47,9 @@ class InstallerApp(App):
 
     # ------------------------------------------------------------ type-ahead
 
-    TYPEAHEAD_MAX_WAIT = 0.5  # seconds a key waits for the previous one before it goes anyway
+    # An outer bound only: a key waits for the previous one to be handled and the screen to settle,
+    # which on a busy machine or a slow serial console under TCG can take more than a second.
+    TYPEAHEAD_MAX_WAIT = 5.0  # seconds a key waits before it goes anyway
 
     async def on_event(self, event: events.Event) -> None:
         """Keys typed ahead act as if typed one at a time.
