@@ -199,7 +199,7 @@ def inspect(sc: Scenario, key: Path, timer, esp_checks: str = "") -> dict:
         facts["problems"] = checks.run_checks(facts, sc.expected)
         ssh.run(vm.ssh_port, key, "systemctl poweroff --no-block", timeout=30)
         try:
-            vm.wait_exit(60)
+            vm.wait_exit(verify.POWEROFF_BOUND)
         except Exception:
             pass
     (sc.workdir / f"facts-{sc.name}.txt").write_text("".join(f"=== {k}\n{v}" for k, v in facts.items()))
