@@ -100,6 +100,11 @@ findmnt -n -o SOURCE,UUID --mountpoint /boot/efi 2>&1
 systemctl show -p ActiveState -p Result boot-efi.mount 2>&1
 echo "== esp-fstab"
 grep -E '[[:space:]]/boot/efi[[:space:]]' /etc/fstab
+echo "== esp-order"
+systemctl show -p After local-fs.target | tr ' ' '\n' | grep -x -e 'After=boot-efi.mount' -e 'boot-efi.mount'
+systemctl show -p JobRunningTimeoutUSec "$(systemctl show -p Requires -p BindsTo --value boot-efi.mount | tr ' ' '\n' | grep '\.device$' | head -1)"
+echo "== esp-journal"
+journalctl -b --no-pager -o short-monotonic 2>&1 | grep -E 'boot-efi|Timed out waiting for device|/boot/efi' | tail -6
 echo "== esp-vfat"
 blkid -t TYPE=vfat -o value -s UUID 2>&1
 echo "== esp-conf"
@@ -263,6 +268,9 @@ def test_mirrored_esp_mounts_the_primary_and_keeps_the_spare_in_step(payload_run
     assert len(spares) == 1 and primary not in spares
     assert sorted(extra["esp-vfat"].split()) == sorted([primary, *spares])
     assert extra["esp-mount"].split()[1] == primary and "ActiveState=active" in extra["esp-mount"], extra["esp-mount"]
+    # the boot waits for it (local-fs.target after it) up to systemd's default device timeout, 90 s
+    assert "boot-efi.mount" in extra["esp-order"] and "JobRunningTimeoutUSec=1min 30s" in extra["esp-order"], \
+        extra["esp-order"]
     assert f"in sync after the install: {spares[0]}" in extra["esp-sync"], extra["esp-sync"]
     assert "hook rc=0" in extra["esp-sync"] and "sync rc=0" in extra["esp-sync"], extra["esp-sync"]
     assert f"probe on {spares[0]}: written on pay-squash after the install" in extra["esp-sync"], extra["esp-sync"]
