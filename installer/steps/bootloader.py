@@ -206,12 +206,16 @@ def describe(ctx: InstallContext) -> list[str]:
         if spares:
             out.append(f"copy {ESP}/EFI (EFI/BOOT fallback and the distribution's directory) to the EFI system "
                        f"partition{'s' if len(spares) > 1 else ''} {', '.join(spares)}, so that each RAID1 disk "
-                       "boots alone (through its own EFI/BOOT/BOOTX64.EFI and boot entry)")
+                       "boots alone (through its own EFI/BOOT/BOOTX64.EFI and boot entry); keep them current "
+                       f"after kernel and bootloader updates ({esp_sync.SYNC}, run by package hooks)")
     else:
         disks = getattr(ctx.storage, "boot_disks", None)
         where = ", ".join(disks) if disks else "the disk(s) holding /boot"
         mirrored = " (each disk of the RAID1 /boot)" if disks and len(disks) > 1 else ""
         out.append(f"install GRUB for BIOS on {where}{mirrored}")
+    if firmware == "uefi":
+        out.append(f"make the directory under the {ESP} mount immutable, so that nothing is written there "
+                   "while the ESP is not mounted")
     extra = " ".join(_split(ctx.product.bootloader.get("append", "")) + _split(boot.append))
     out.append("kernel command line: root=UUID=... " + extra + (" selinux=0 (Fedora family)"
                if ctx.plan.security.selinux == "disabled" else ""))

@@ -399,12 +399,17 @@ def test_dry_run_describes_the_raid1_boot_disks(tmp_path):
     lines = bootloader.describe(env.ctx)
     assert ("copy /boot/efi/EFI (EFI/BOOT fallback and the distribution's directory) to the EFI system partition "
             "/dev/sdb1, so that each RAID1 disk boots alone (through its own EFI/BOOT/BOOTX64.EFI and boot "
-            "entry)") in lines
+            "entry); keep them current after kernel and bootloader updates (/usr/libexec/azl-esp-sync, run by "
+            "package hooks)") in lines
+    assert ("make the directory under the /boot/efi mount immutable, so that nothing is written there while "
+            "the ESP is not mounted") in lines
 
 
 def test_dry_run_without_raid_names_no_copy(tmp_path):
     env = debian_target(tmp_path, "uefi")
-    assert not [line for line in bootloader.describe(env.ctx) if "copy" in line]
+    lines = bootloader.describe(env.ctx)
+    assert not [line for line in lines if "copy" in line or "azl-esp-sync" in line]
+    assert [line for line in lines if "immutable" in line]
 
 
 # ------------------------------------------------------------------ /boot/efi when the ESP is not mounted
