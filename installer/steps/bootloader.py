@@ -27,7 +27,7 @@ from installer import chroot
 from installer.context import InstallContext, StepError
 from installer.model.secrets import is_grub_hash
 from installer.model.syntax import kernel_arg_problems, sh_quote, split_kernel_args
-from installer.steps import selinux
+from installer.steps import esp_sync, selinux
 
 TITLE = "Installing the bootloader"
 ESP = "/boot/efi"
@@ -206,12 +206,16 @@ def describe(ctx: InstallContext) -> list[str]:
         if spares:
             out.append(f"copy {ESP}/EFI (EFI/BOOT fallback and the distribution's directory) to the EFI system "
                        f"partition{'s' if len(spares) > 1 else ''} {', '.join(spares)}, so that each RAID1 disk "
-                       "boots alone (through its own EFI/BOOT/BOOTX64.EFI and boot entry)")
+                       "boots alone (through its own EFI/BOOT/BOOTX64.EFI and boot entry); keep them current "
+                       f"after kernel and bootloader updates ({esp_sync.SYNC}, run by package hooks)")
     else:
         disks = getattr(ctx.storage, "boot_disks", None)
         where = ", ".join(disks) if disks else "the disk(s) holding /boot"
         mirrored = " (each disk of the RAID1 /boot)" if disks and len(disks) > 1 else ""
         out.append(f"install GRUB for BIOS on {where}{mirrored}")
+    if firmware == "uefi":
+        out.append(f"make the directory under the {ESP} mount immutable, so that nothing is written there "
+                   "while the ESP is not mounted")
     extra = " ".join(_split(ctx.product.bootloader.get("append", "")) + _split(boot.append))
     out.append("kernel command line: root=UUID=... " + extra + (" selinux=0 (Fedora family)"
                if ctx.plan.security.selinux == "disabled" else ""))
@@ -245,6 +249,8 @@ def apply(ctx: InstallContext) -> None:
     ctx.write("/etc/default/grub", default_grub_text(existing, grub_values(ctx, args, fam)), 0o644)
     _mdadm_conf(ctx, layout, fam)
     _initramfs(ctx, fam)
+    if layout.esp is not None:
+        _guard_esp_mountpoint(ctx)
     if boot.disabled:
         ctx.info("bootloader --disabled: no bootloader installed")
         return
@@ -255,7 +261,7 @@ def apply(ctx: InstallContext) -> None:
             _install_bios(ctx, layout)
     _grub_config(ctx, fam)
     if boot.location != "none" and ctx.machine.firmware == "uefi":
-        _fill_spare_esps(ctx, layout)
+        _fill_spare_esps(ctx, layout, fam)
 
 
 def _mdadm_conf(ctx: InstallContext, layout: BootLayout, fam: str) -> None:
@@ -405,7 +411,7 @@ def _known_spare_esps(ctx: InstallContext) -> list[str]:
     return list(getattr(ctx.storage, "spare_esps", None) or [])
 
 
-def _fill_spare_esps(ctx: InstallContext, layout: BootLayout) -> None:
+def _fill_spare_esps(ctx: InstallContext, layout: BootLayout, fam: str) -> None:
     spares = _known_spare_esps(ctx)
     if not spares:
         mirrored = layout.disks(layout.boot) if _on_raid1(layout.boot) else []
@@ -430,6 +436,47 @@ def _fill_spare_esps(ctx: InstallContext, layout: BootLayout) -> None:
             _remove_empty_dir(where)
         ctx.info(f"copied {ESP}/EFI ({copied} files) to {device}: that disk boots through its own "
                  "EFI/BOOT/BOOTX64.EFI")
+    uuids = []
+    for device in spares:
+        node = _lsblk(ctx, device)
+        if node is None or not node.uuid:
+            ctx.warn(f"cannot read the filesystem UUID of {device}: later kernel and bootloader updates "
+                     f"will not be copied to it (add it to {esp_sync.CONF})")
+        else:
+            uuids.append(node.uuid)
+    if uuids:
+        esp_sync.install(ctx, fam, uuids)
+
+
+def _guard_esp_mountpoint(ctx: InstallContext) -> None:
+    """Make the directory under the ESP's mount (on / or /boot) immutable: when the ESP is not mounted
+    at boot (its disk lost or late), a kernel or GRUB update then fails on /boot/efi instead of
+    writing into the root filesystem where the firmware never looks."""
+    parent = "/boot" if _source(ctx, "/boot") else "/"
+    under = tempfile.mkdtemp(prefix="azl-esp-under-")
+    try:
+        if ctx.run(["mount", "--bind", str(ctx.path(parent)), under], check=False).returncode != 0:
+            ctx.warn(f"cannot reach the directory under the {ESP} mount (mount --bind failed): "
+                     "not made immutable")
+            return
+        try:
+            _make_immutable(ctx, os.path.join(under, os.path.relpath(ESP, parent)), parent)
+        finally:
+            ctx.run(["umount", under])
+    finally:
+        _remove_empty_dir(under)
+
+
+def _make_immutable(ctx: InstallContext, hidden: str, parent: str) -> None:
+    if not ctx.dry_run and (not os.path.isdir(hidden) or os.listdir(hidden)):
+        ctx.warn(f"the directory under the {ESP} mount is missing or not empty: not made immutable")
+        return
+    if ctx.run(["chattr", "+i", hidden], check=False).returncode != 0:
+        ctx.warn(f"cannot make the {ESP} mount point immutable (chattr +i): if the ESP is ever not "
+                 f"mounted, updates would write into the {parent} filesystem")
+        return
+    ctx.info(f"{ESP} mount point made immutable on the {parent} filesystem: writes there fail unless "
+             "the ESP is mounted")
 
 
 def _on_raid1(node: Node | None) -> bool:

@@ -743,7 +743,11 @@ def _describe_action(action: Any) -> str:
     return text
 
 
-ESP_MIRROR_OPTIONS = "umask=0077,shortname=winnt,nofail,x-systemd.device-timeout=10s"
+# The primary ESP of a mirrored /boot: the boot waits for it (ordered before local-fs.target) up to
+# systemd's default device timeout (DefaultTimeoutStartSec, 90 s), so a slow disk is still mounted
+# before anything can update the bootloader; with its disk lost, nofail lets the boot go on without it
+# (the spares are never mounted at boot: azl-esp-sync keeps them in step, see steps/esp_sync.py).
+ESP_MIRROR_OPTIONS = "umask=0077,shortname=winnt,nofail,x-systemd.before=local-fs.target"
 
 
 def _fstab_entries(b: Any, uuid_of: Callable[[Any], str],
@@ -753,7 +757,7 @@ def _fstab_entries(b: Any, uuid_of: Callable[[Any], str],
     fstab: list[FstabEntry] = []
     crypttab: list[CrypttabEntry] = []
     # With a copy of the ESP on each disk of a mirrored /boot, losing the mounted one's disk
-    # must not stop the boot in emergency mode.
+    # must not stop the boot in emergency mode, nor may a slow one be skipped.
     if mirrored_esp is None:
         mirrored_esp = bool(spare_esps(b.devices))
     for dev in b.devices:

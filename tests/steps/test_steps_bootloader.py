@@ -1,6 +1,9 @@
 """Bootloader step: command line, config files and the commands it runs per family and firmware."""
 
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,7 @@ from installer.context import StepError
 from installer.model.defaults import new_plan
 from installer.kickstart.files import parse_kickstart
 from installer.model.machine import Machine
-from installer.steps import bootloader
+from installer.steps import bootloader, esp_sync
 from paths import PROFILES
 from steps_support import Recorder, make_env
 
@@ -38,10 +41,22 @@ def runner_for(target, sources, devices):
         return sources.get(inside, "") + "\n" if inside in sources else ""
 
     def lsblk(cmd):
-        return json.dumps({"blockdevices": [devices[cmd[-1]]]})
+        return json.dumps({"blockdevices": [devices[cmd[-1]]] if cmd[-1] in devices else []})
 
-    return Recorder(responses={"findmnt": findmnt, "lsblk": lsblk, "lvs": "  azl root\n",
-                               "mdadm": "ARRAY /dev/md127 metadata=1.2 UUID=aa:bb:cc:dd\n"})
+    def mount(cmd):
+        if "--bind" in cmd:  # what a bind of / or /boot shows: the empty directory the ESP is mounted on
+            inside = cmd[-2][len(str(target)):] or "/"
+            Path(cmd[-1], os.path.relpath("/boot/efi", inside)).mkdir(parents=True, exist_ok=True)
+        return ""
+
+    def umount(cmd):
+        if Path(cmd[-1]).name.startswith("azl-esp-under-"):
+            for child in Path(cmd[-1]).iterdir():
+                shutil.rmtree(child)
+        return ""
+
+    return Recorder(responses={"findmnt": findmnt, "lsblk": lsblk, "lvs": "  azl root\n", "mount": mount,
+                               "umount": umount, "mdadm": "ARRAY /dev/md127 metadata=1.2 UUID=aa:bb:cc:dd\n"})
 
 
 def fedora_uefi(tmp_path, plan=None, cmdline="BOOT_IMAGE=/vmlinuz console=ttyS0,115200 inst.ks=hd:x"):
@@ -236,11 +251,12 @@ def raid_uefi(tmp_path, family="fedora", spares=("/dev/vdb1",)):
     def umount(cmd):
         where = Path(cmd[-1])  # what the spare ESP holds when it is unmounted
         snapshots[where] = sorted(str(p.relative_to(where)) for p in where.rglob("*") if p.is_file())
-        return ""
+        return unbind(cmd)
 
     recorder = runner_for(env.target, {"/": "/dev/md126", "/boot": "/dev/md127", "/boot/efi": "/dev/vda1"},
                           {"/dev/md126": RAID_ROOT, "/dev/md127": RAID_BOOT, "/dev/vda1": ESP,
                            "/dev/vdb1": SPARE_ESP})
+    unbind = recorder.responses["umount"]
     recorder.responses["umount"] = umount
     env.ctx.runner = env.runner = recorder
     env.ctx.storage = StorageResult(["/dev/vda", "/dev/vdb"], list(spares))
@@ -253,7 +269,7 @@ def test_fedora_uefi_raid1_copies_the_esp_tree_to_the_other_disk(tmp_path, monke
     env, snapshots = raid_uefi(tmp_path)
     bootloader.apply(env.ctx)
     cmds = env.runner.commands(chroot=False)
-    mount = next(c for c in cmds if c[0] == "mount")
+    mount = next(c for c in cmds if c[:2] == ["mount", "-t"])
     assert mount[:4] == ["mount", "-t", "vfat", "/dev/vdb1"]
     where = Path(mount[4])
     assert where.parent == env.target / "tmp" and where.name.startswith("azl-esp-")
@@ -265,8 +281,9 @@ def test_fedora_uefi_raid1_copies_the_esp_tree_to_the_other_disk(tmp_path, monke
         (env.target / "boot/efi/EFI/azurelinux/grub.cfg").read_text()
     assert f"--set=dev {BOOT_UUID}" in (where / "EFI/azurelinux/grub.cfg").read_text()
     # after everything that writes to the ESP, grub2-mkconfig included
-    order = [c[0] for c in env.runner.commands()]
-    assert order.index("grub2-mkconfig") < order.index("mount") < order.index("umount")
+    order = [c[:3] for c in env.runner.commands()]
+    assert order.index(["grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"]) < order.index(mount[:3]) \
+        < order.index(["umount", str(where)])
     assert any("copied /boot/efi/EFI (3 files) to /dev/vdb1" in e.message for e in env.events if e.kind == "log")
 
 
@@ -274,13 +291,13 @@ def test_debian_uefi_raid1_copies_what_grub_install_made(tmp_path, monkeypatch):
     monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
     env, snapshots = raid_uefi(tmp_path, family="debian", spares=("/dev/vdb1", "/dev/vdc1"))
     bootloader.apply(env.ctx)
-    mounts = [c for c in env.runner.commands(chroot=False) if c[0] == "mount"]
+    mounts = [c for c in env.runner.commands(chroot=False) if c[:2] == ["mount", "-t"]]
     assert [m[3] for m in mounts] == ["/dev/vdb1", "/dev/vdc1"]
     assert len({m[4] for m in mounts}) == 2
     for m in mounts:
         assert snapshots[Path(m[4])] == ["EFI/BOOT/BOOTX64.EFI", "EFI/debian/grubx64.efi"]
     installs = [i for i, c in enumerate(env.runner.commands()) if c[0] == "grub-install"]
-    first_mount = next(i for i, c in enumerate(env.runner.commands()) if c[0] == "mount")
+    first_mount = next(i for i, c in enumerate(env.runner.commands()) if c[:2] == ["mount", "-t"])
     assert installs and max(installs) < first_mount
 
 
@@ -298,7 +315,8 @@ def test_uefi_raid1_without_spare_esps_warns_that_one_disk_boots(tmp_path, monke
     monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
     env, _ = raid_uefi(tmp_path, spares=())
     bootloader.apply(env.ctx)
-    assert not env.runner.named("mount")
+    assert not [c for c in env.runner.named("mount") if "--bind" not in c]
+    assert not (env.target / esp_sync.CONF.lstrip("/")).exists()
     assert any("RAID1 over /dev/vda, /dev/vdb but only the disk holding /boot/efi" in w for w in env.ctx.warnings)
 
 
@@ -319,7 +337,8 @@ def test_uefi_without_raid_copies_nothing_and_warns_nothing(tmp_path, monkeypatc
     monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
     env = fedora_uefi(tmp_path)
     bootloader.apply(env.ctx)
-    assert not env.runner.named("mount") and not env.ctx.warnings
+    assert not [c for c in env.runner.named("mount") if "--bind" not in c] and not env.ctx.warnings
+    assert not (env.target / esp_sync.SYNC.lstrip("/")).exists()
 
 
 def test_copy_efi_tree_copies_nested_files_by_content(tmp_path):
@@ -380,9 +399,116 @@ def test_dry_run_describes_the_raid1_boot_disks(tmp_path):
     lines = bootloader.describe(env.ctx)
     assert ("copy /boot/efi/EFI (EFI/BOOT fallback and the distribution's directory) to the EFI system partition "
             "/dev/sdb1, so that each RAID1 disk boots alone (through its own EFI/BOOT/BOOTX64.EFI and boot "
-            "entry)") in lines
+            "entry); keep them current after kernel and bootloader updates (/usr/libexec/azl-esp-sync, run by "
+            "package hooks)") in lines
+    assert ("make the directory under the /boot/efi mount immutable, so that nothing is written there while "
+            "the ESP is not mounted") in lines
 
 
 def test_dry_run_without_raid_names_no_copy(tmp_path):
     env = debian_target(tmp_path, "uefi")
-    assert not [line for line in bootloader.describe(env.ctx) if "copy" in line]
+    lines = bootloader.describe(env.ctx)
+    assert not [line for line in lines if "copy" in line or "azl-esp-sync" in line]
+    assert [line for line in lines if "immutable" in line]
+
+
+# ------------------------------------------------------------------ /boot/efi when the ESP is not mounted
+def test_the_directory_under_a_separate_boot_esp_mount_is_made_immutable(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    env, _ = raid_uefi(tmp_path)
+    bootloader.apply(env.ctx)
+    cmds = env.runner.commands(chroot=False)
+    bind = next(c for c in cmds if c[:2] == ["mount", "--bind"])
+    assert bind[2] == str(env.target / "boot")   # /boot is its own filesystem: /boot/efi is its "efi"
+    under = bind[3]
+    assert ["chattr", "+i", os.path.join(under, "efi")] in cmds
+    assert cmds.index(bind) < cmds.index(["chattr", "+i", os.path.join(under, "efi")]) < cmds.index(["umount", under])
+    assert not os.path.exists(under)
+    assert any("/boot/efi mount point made immutable on the /boot filesystem" in e.message
+               for e in env.events if e.kind == "log")
+
+
+def test_without_a_separate_boot_the_root_filesystem_directory_is_made_immutable(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    env = fedora_uefi(tmp_path)
+    bootloader.apply(env.ctx)
+    bind = env.runner.named("mount")[0]
+    assert bind[:3] == ["mount", "--bind", str(env.target)]
+    assert env.runner.named("chattr") == [["chattr", "+i", os.path.join(bind[3], "boot/efi")]]
+
+
+def test_a_mount_point_with_files_under_it_is_left_alone_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    env = fedora_uefi(tmp_path)
+    bind = env.runner.responses["mount"]
+
+    def mount_with_a_file(cmd):
+        bind(cmd)
+        Path(cmd[-1], "boot/efi/left-by-something").write_text("x")
+        return ""
+
+    env.runner.responses["mount"] = mount_with_a_file
+    bootloader.apply(env.ctx)
+    assert not env.runner.named("chattr")
+    assert any("under the /boot/efi mount is missing or not empty" in w for w in env.ctx.warnings)
+    assert env.runner.named("umount")
+
+
+def test_a_failed_chattr_warns_and_the_install_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    env = fedora_uefi(tmp_path)
+    env.runner.fail["chattr"] = 1
+    bootloader.apply(env.ctx)
+    assert any("cannot make the /boot/efi mount point immutable" in w for w in env.ctx.warnings)
+    assert (env.target / "boot/grub2").is_dir()
+
+
+def test_bios_installs_touch_no_mount_point(tmp_path):
+    env = make_env(tmp_path, family="debian", firmware="bios", tools=("update-initramfs", "grub-mkconfig",
+                                                                      "grub-install"))
+    env.ctx.runner = env.runner = runner_for(env.target, {"/": "/dev/vda1"},
+                                             {"/dev/vda1": tree("/dev/vda1", "part", ROOT_UUID, "xfs",
+                                                                [tree("/dev/vda", "disk")])})
+    (env.target / "usr/lib/modules/6.6.1").mkdir(parents=True)
+    bootloader.apply(env.ctx)
+    assert not env.runner.named("mount") and not env.runner.named("chattr")
+
+
+# ------------------------------------------------------------------ spare ESPs after the install
+def test_debian_raid1_gets_the_sync_command_its_spares_and_kernel_and_apt_hooks(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    env, _ = raid_uefi(tmp_path, family="debian", spares=("/dev/vdb1", "/dev/vdc1"))
+    bootloader.apply(env.ctx)
+    t = env.target
+    # vdb1's filesystem UUID; vdc1 has none readable: named in a warning, left out
+    assert (t / "etc/azl-esp-sync.conf").read_text().splitlines()[-1] == 'SPARES="EFGH-5678"'
+    assert any("cannot read the filesystem UUID of /dev/vdc1" in w for w in env.ctx.warnings)
+    sync = t / "usr/libexec/azl-esp-sync"
+    assert sync.read_text() == esp_sync.SYNC_SCRIPT and sync.stat().st_mode & 0o777 == 0o755
+    for hook in ("etc/kernel/postinst.d/zz-azl-esp-sync", "etc/kernel/postrm.d/zz-azl-esp-sync"):
+        assert (t / hook).stat().st_mode & 0o777 == 0o755
+        assert "/usr/libexec/azl-esp-sync" in (t / hook).read_text()
+    assert "DPkg::Post-Invoke" in (t / "etc/apt/apt.conf.d/99azl-esp-sync").read_text()
+    assert not (t / "etc/kernel/install.d").exists()
+
+
+def test_fedora_raid1_gets_a_kernel_install_plugin_and_dnf_actions(tmp_path, monkeypatch):
+    monkeypatch.setattr(bootloader, "_efivars_writable", lambda: False)
+    env, _ = raid_uefi(tmp_path)
+    bootloader.apply(env.ctx)
+    t = env.target
+    plugin = t / "etc/kernel/install.d/99-azl-esp-sync.install"
+    assert plugin.stat().st_mode & 0o777 == 0o755 and "add|remove)" in plugin.read_text()
+    assert (t / "etc/dnf/libdnf5-plugins/actions.d/azl-esp-sync.actions").exists()
+    assert (t / "etc/dnf/plugins/post-transaction-actions.d/azl-esp-sync.action").exists()
+    assert not (t / "etc/apt/apt.conf.d/99azl-esp-sync").exists()
+    assert 'SPARES="EFGH-5678"' in (t / "etc/azl-esp-sync.conf").read_text()
+
+
+def test_the_sync_command_and_the_hooks_are_valid_shell(tmp_path):
+    for name, text in [("sync", esp_sync.SYNC_SCRIPT), ("debian-kernel", esp_sync.DEBIAN_KERNEL_HOOK),
+                       ("kernel-install", esp_sync.KERNEL_INSTALL_PLUGIN)]:
+        script = tmp_path / name
+        script.write_text(text)
+        proc = subprocess.run(["sh", "-n", str(script)], capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, (name, proc.stderr)

@@ -82,7 +82,7 @@ def test_uefi_reqpart_gets_an_esp_on_each_disk_and_mounts_only_the_first():
     fstab = body(preview.fstab)
     assert fstab == ["UUID=<new:root> / xfs defaults 0 0", "UUID=<new:boot> /boot xfs defaults 0 0",
                      "UUID=<new:sda1> /boot/efi vfat umask=0077,shortname=winnt,nofail,"
-                     "x-systemd.device-timeout=10s 0 2"]   # sda may be the disk that failed
+                     "x-systemd.before=local-fs.target 0 2"]   # sda may be the disk that failed
     assert "sdb1" not in preview.fstab
     assert re.search(r"^  sdb1 \(partition, 600 MiB\) efi \[new\]$", preview.tree_text(), re.M)
     assert preview.changed_disks == ["sda", "sdb"]

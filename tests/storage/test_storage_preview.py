@@ -222,7 +222,7 @@ def test_raid1_boot_and_root_over_two_disks():
     assert all("raid1" in r for r in raids)
     assert body(preview.fstab) == ["UUID=<new:root> / ext4 defaults 0 1", "UUID=<new:boot> /boot xfs defaults 0 0",
                                    "UUID=<new:vda1> /boot/efi vfat umask=0077,shortname=winnt,nofail,"
-                                   "x-systemd.device-timeout=10s 0 2"]
+                                   "x-systemd.before=local-fs.target 0 2"]
     assert preview.changed_disks == ["vda", "vdb"]
 
 

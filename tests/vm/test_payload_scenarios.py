@@ -15,8 +15,6 @@ The repository is the harness's 9p share "repo" (/run/azl/repo in the guest).
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import json
 import re
 from pathlib import Path
 
@@ -95,6 +93,46 @@ cat /proc/mdstat 2>&1
 echo "== end"
 """
 
+# The mirrored ESP (pay-squash): what is on /boot/efi, the spares and the mount point under it.
+ESP_CHECKS = r"""
+echo "== esp-mount"
+findmnt -n -o SOURCE,UUID --mountpoint /boot/efi 2>&1
+systemctl show -p ActiveState -p Result boot-efi.mount 2>&1
+echo "== esp-fstab"
+grep -E '[[:space:]]/boot/efi[[:space:]]' /etc/fstab
+echo "== esp-order"
+systemctl show -p After local-fs.target | tr ' ' '\n' | grep -x -e 'After=boot-efi.mount' -e 'boot-efi.mount'
+systemctl show -p JobRunningTimeoutUSec "$(systemctl show -p Requires -p BindsTo --value boot-efi.mount | tr ' ' '\n' | grep '\.device$' | head -1)"
+echo "== esp-journal"
+journalctl -b --no-pager -o short-monotonic 2>&1 | grep -E 'boot-efi|Timed out waiting for device|/boot/efi' | tail -6
+echo "== esp-vfat"
+blkid -t TYPE=vfat -o value -s UUID 2>&1
+echo "== esp-conf"
+cat /etc/azl-esp-sync.conf 2>&1
+echo "== esp-hooks"
+ls -1 /etc/kernel/postinst.d/ /etc/kernel/postrm.d/ 2>&1
+apt-config dump 2>&1 | grep -i 'post-invoke'
+echo "== esp-under"
+mkdir -p /run/azl-under && mount --bind /boot /run/azl-under && {
+  touch /run/azl-under/efi/written-under-the-mount 2>&1; echo "touch rc=$?"; umount /run/azl-under; }
+echo "== esp-unmounted-write"
+if mountpoint -q /boot/efi; then echo mounted; else touch /boot/efi/written 2>&1; echo "touch rc=$?"; fi
+echo "== esp-sync"
+. /etc/azl-esp-sync.conf
+mkdir -p /run/azl-spare
+if mountpoint -q /boot/efi; then
+  for u in $SPARES; do d=$(blkid -U "$u"); mount -o ro "$d" /run/azl-spare &&
+    { diff -r /boot/efi/EFI /run/azl-spare/EFI && echo "in sync after the install: $u"; umount /run/azl-spare; }; done
+  # an update changes the ESP: the kernel hook (as the kernel package runs it) copies it to the spares
+  echo "written on $(hostname) after the install" > /boot/efi/EFI/azl-sync-probe
+  /etc/kernel/postinst.d/zz-azl-esp-sync "$(uname -r)" 2>&1; echo "hook rc=$?"
+fi
+/usr/libexec/azl-esp-sync 2>&1; echo "sync rc=$?"
+for u in $SPARES; do d=$(blkid -U "$u") && mount -o ro "$d" /run/azl-spare &&
+  { echo "probe on $u: $(cat /run/azl-spare/EFI/azl-sync-probe 2>&1)"; ls /run/azl-spare/EFI/BOOT; umount /run/azl-spare; }; done
+echo "== end"
+"""
+
 
 def payload_scenario(name: str, kickstart: str, disks: list[TargetDisk], layout: list[dict],
                      unlock: str = "") -> Scenario:
@@ -130,32 +168,23 @@ def payload_runs(live_env, test_payload, rpm_repo, ssh_key, vm_timer):
     pub = ssh_key.with_suffix(".pub").read_text()
     scenario.install(live_env, test_payload, [dnf, squash], pub, vm_timer, boot_name="payload-live",
                      shares=[Share("repo", rpm_repo.dir, readonly=True)])
-    runs = {sc.name: (sc, inspect(sc, ssh_key, vm_timer)) for sc in (dnf, squash)}
-    runs["pay-squash-b"] = (squash, boot_without_first_esp(squash, ssh_key, vm_timer))
+    runs = {sc.name: (sc, inspect(sc, ssh_key, vm_timer, ESP_CHECKS if sc is squash else ""))
+            for sc in (dnf, squash)}
+    runs["pay-squash-b"] = (squash, boot_without_first_disk(squash, ssh_key, vm_timer))
     return runs
 
 
-ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
-
-
-def boot_without_first_esp(sc: Scenario, key: Path, timer) -> dict:
-    """The first disk loses its EFI system partition (FAT and all, as a dead or wiped disk's
-    would be); the RAID1 system must still boot, through the second disk's ESP."""
+def boot_without_first_disk(sc: Scenario, key: Path, timer) -> dict:
+    """The first disk is gone (its RAID1 members and the mounted ESP with it): the system must still
+    boot, from the second disk alone, through the spare ESP the install and the update hook filled."""
     if sc.results.get("rc") != 0:
         return {"error": f"{sc.name}: not installed"}
-    first = sc.results["disks"][0].path
-    table = json.loads(subprocess.run(["sfdisk", "-J", str(first)], capture_output=True, text=True,
-                                      check=True).stdout)["partitiontable"]
-    esp = next(p for p in table["partitions"] if p["type"].upper() == ESP_TYPE)
-    with open(first, "r+b") as fh:
-        fh.seek(esp["start"] * 512)
-        fh.write(bytes(8 << 20))   # boot sector and both FATs
     probe = Scenario(name=f"{sc.name}-b", firmware=sc.firmware, disks=sc.disks, expected={"hostname": sc.name},
-                     results=sc.results)
-    return inspect(probe, key, timer)
+                     results={**sc.results, "disks": sc.results["disks"][1:]})
+    return inspect(probe, key, timer, ESP_CHECKS)
 
 
-def inspect(sc: Scenario, key: Path, timer) -> dict:
+def inspect(sc: Scenario, key: Path, timer, esp_checks: str = "") -> dict:
     r = sc.results
     if r.get("rc") != 0:
         return {"error": (f"{sc.name}: install exited with {r.get('rc')}\n"
@@ -171,11 +200,11 @@ def inspect(sc: Scenario, key: Path, timer) -> dict:
             return {"error": f"{sc.name}: the installed system did not come up: {e}\n{vm.tail(40)}"}
         with timer.phase("checks", sc.name):
             facts = checks.gather(vm.ssh_port, key)
-            facts["extra"] = sections(ssh.run(vm.ssh_port, key, EXTRA, timeout=120).stdout)
+            facts["extra"] = sections(ssh.run(vm.ssh_port, key, EXTRA + esp_checks, timeout=120).stdout)
         facts["problems"] = checks.run_checks(facts, sc.expected)
         ssh.run(vm.ssh_port, key, "systemctl poweroff --no-block", timeout=30)
         try:
-            vm.wait_exit(60)
+            vm.wait_exit(verify.POWEROFF_BOUND)
         except Exception:
             pass
     (sc.workdir / f"facts-{sc.name}.txt").write_text("".join(f"=== {k}\n{v}" for k, v in facts.items()))
@@ -222,8 +251,50 @@ def test_liveimg_squashfs_with_checksum_boots(payload_runs):
     assert "rpmdb.sqlite" not in extra["rpmdb"]
 
 
-def test_raid1_install_boots_when_the_first_disk_has_lost_its_esp(payload_runs):
-    """With the first disk's ESP destroyed, the firmware boots from the second disk's copy."""
+def spare_uuids(extra: dict) -> list[str]:
+    found = re.search(r'^SPARES="([^"]*)"$', extra["esp-conf"], re.M)
+    assert found, extra["esp-conf"]
+    return found.group(1).split()
+
+
+def test_mirrored_esp_mounts_the_primary_and_keeps_the_spare_in_step(payload_runs):
+    """Normal boot of the RAID1 install: /boot/efi is the primary ESP, waited for (no short device
+    timeout); the spare is not mounted, equal to it after the install, and updated by the kernel hook."""
+    extra = facts_of(payload_runs, "pay-squash")["extra"]
+    spares = spare_uuids(extra)
+    fstab = extra["esp-fstab"].split()
+    assert fstab[3] == "umask=0077,shortname=winnt,nofail,x-systemd.before=local-fs.target", extra["esp-fstab"]
+    primary = fstab[0].removeprefix("UUID=")
+    assert len(spares) == 1 and primary not in spares
+    assert sorted(extra["esp-vfat"].split()) == sorted([primary, *spares])
+    assert extra["esp-mount"].split()[1] == primary and "ActiveState=active" in extra["esp-mount"], extra["esp-mount"]
+    # the boot waits for it (local-fs.target after it) up to systemd's default device timeout, 90 s
+    assert "boot-efi.mount" in extra["esp-order"], extra["esp-order"]
+    assert re.search(r"^JobRunningTimeoutUSec=(1min 30s|90s)$", extra["esp-order"], re.M), extra["esp-order"]
+    assert f"in sync after the install: {spares[0]}" in extra["esp-sync"], extra["esp-sync"]
+    assert "hook rc=0" in extra["esp-sync"] and "sync rc=0" in extra["esp-sync"], extra["esp-sync"]
+    assert f"probe on {spares[0]}: written on pay-squash after the install" in extra["esp-sync"], extra["esp-sync"]
+    assert "zz-azl-esp-sync" in extra["esp-hooks"] and "azl-esp-sync" in extra["esp-hooks"].lower()
+    assert "DPkg::Post-Invoke" in extra["esp-hooks"], extra["esp-hooks"]
+    # the directory under the mount is immutable: nothing lands in /boot when the ESP is absent
+    assert "Operation not permitted" in extra["esp-under"] and "touch rc=1" in extra["esp-under"], extra["esp-under"]
+
+
+def test_raid1_install_boots_with_the_first_disk_removed(payload_runs):
+    """The first disk removed (RAID1 members and the primary ESP gone): the firmware boots the second
+    disk through the spare ESP, the boot goes on without /boot/efi, and nothing can be written there."""
     facts = facts_of(payload_runs, "pay-squash-b")
+    extra = facts["extra"]
     assert facts["firmware"].strip() == "uefi"
     assert "md" in facts["findmnt"] and "/boot" in facts["findmnt"]
+    assert extra["mdstat"].count("[2/1]") == 2, extra["mdstat"]   # both arrays run degraded
+    spares = spare_uuids(extra)
+    # the only EFI system partition left is the spare: it served the boot
+    assert extra["esp-vfat"].split() == spares, extra["esp-vfat"]
+    assert f"probe on {spares[0]}: written on pay-squash after the install" in extra["esp-sync"], extra["esp-sync"]
+    assert "BOOTX64.EFI" in extra["esp-sync"]
+    # the primary's mount gave up after systemd's device timeout instead of stopping the boot
+    assert not extra["esp-mount"].startswith("/dev/"), extra["esp-mount"]
+    assert "ActiveState=active" not in extra["esp-mount"], extra["esp-mount"]
+    assert "Operation not permitted" in extra["esp-unmounted-write"], extra["esp-unmounted-write"]
+    assert "nothing is mounted on /boot/efi" in extra["esp-sync"] and "sync rc=2" in extra["esp-sync"]

@@ -157,6 +157,11 @@ def _cdrom_args(iso: Path, bus: str, boot: bool = True) -> list[str]:
     raise ValueError(f"CD-ROM bus {bus!r}: sata or scsi")
 
 
+# qemu has exited: the console reader ends at the pipe's end of file. An outer bound only (a busy
+# machine may take seconds to schedule it); the serial log and tail are whole once it returns.
+READER_DRAIN = 120
+
+
 @dataclass
 class VM:
     """One running QEMU process with its serial console captured to a file."""
@@ -331,7 +336,7 @@ class VM:
         while True:
             try:
                 rc = self.proc.wait(1.0)
-                self._reader.join(5)
+                self._reader.join(READER_DRAIN)
                 return rc
             except subprocess.TimeoutExpired:
                 pass
@@ -345,7 +350,7 @@ class VM:
             self.proc.kill()
             self.proc.wait()
         if self.proc:
-            self._reader.join(5)
+            self._reader.join(READER_DRAIN)
 
     def __enter__(self):
         return self.start() if self.proc is None else self

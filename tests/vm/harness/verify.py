@@ -13,6 +13,9 @@ class CheckFailed(AssertionError):
 UNLOCK_PROMPT = "Please unlock disk"
 
 
+POWEROFF_BOUND = 300   # seconds: an outer bound for a requested power-off (TCG on a busy machine)
+
+
 def installed_vm(name: str, workdir: Path, disks: list[Disk], firmware: str, unlock: str = "") -> VM:
     """The installed disks booted by firmware alone (no -kernel): OVMF with a
     fresh VARS copy for 'uefi', SeaBIOS for 'bios'. The first disk boots. With `unlock`,
@@ -52,7 +55,7 @@ def boot_and_check(name: str, workdir: Path, disks: list[Disk], firmware: str, e
         problems = checks.run_checks(facts, expected)
         ssh.run(vm.ssh_port, key, "systemctl poweroff --no-block", timeout=30)
         try:
-            vm.wait_exit(60)
+            vm.wait_exit(POWEROFF_BOUND)   # the power-off itself is the event; a hang is killed after it
         except GuestError:
             pass
     (Path(workdir) / "facts.txt").write_text(
