@@ -19,7 +19,7 @@ for path in (ROOT, ROOT / "tests"):  # the tree, and the shared test helpers (pa
 # picks up a long guest file when the other is nearly done. Minutes measured on the 2-core
 # machine in two-lane runs; an estimate for ordering only, never a timeout.
 VM_MINUTES = {
-    "test_config_scenarios.py": 22, "test_remaster_boot.py": 10, "test_payload_scenarios.py": 10,
+    "test_config_scenarios.py": 22, "test_remaster_boot.py": 10, "test_payload_scenarios.py": 12,
     "test_storage_scenarios.py": 8, "test_vm_reference.py": 6, "test_iso_sshd.py": 6,
     "test_tui_serial.py": 6, "test_iso.py": 5, "test_netboot_vm.py": 4, "test_try.py": 3,
     "test_vm_payloads.py": 2, "test_vm_probe.py": 2, "test_vm_live.py": 2,
