@@ -14,6 +14,7 @@ COMMANDS = {
     "plan": "installer.commands.plan",
     "probe": "installer.commands.probe",
     "install": "installer.commands.install",
+    "reinstall": "installer.commands.reinstall",
     "tui": "screens.command",
     "start": "installer.commands.start",
     "console": "installer.commands.console",
