@@ -11,7 +11,6 @@ import sys
 HELP = "reinstall the system azl-install installed on this machine's disks, from its saved kickstart"
 
 EXIT_NOT_FOUND = 5  # no system installed by azl-install on these disks (nothing changed)
-PASSPHRASE_MISSING = "encryption requested without a passphrase"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,43 +70,15 @@ def select(installs, machine, disks: list[str]) -> tuple[list, list[str]]:
     return [i for i in installs if names & set(i.disks)], problems
 
 
-def encrypted_requests(plan) -> list:
-    st = plan.storage
-    reqs = [r for r in (*st.partitions, *st.logvols, *st.raids) if r.encrypted]
-    if st.autopart is not None and st.autopart.encrypted:
-        reqs.append(st.autopart)
-    return reqs
-
-
-def fill_passphrase(plan, passphrase: str) -> int:
-    """Give every encrypted request without a passphrase this one; the number of requests filled."""
-    from installer.model.plan import Encryption, Secret
-
-    filled = 0
-    for req in encrypted_requests(plan):
-        if req.encryption is None:
-            req.encryption = Encryption()
-        if req.encryption.passphrase is None:
-            req.encryption.passphrase = Secret(passphrase)
-            filled += 1
-    return filled
-
-
-def replay_plan(previous, machine, product):
-    """(plan, diagnostics) from the saved kickstart, restricted to the disks that install used."""
-    from installer.kickstart.files import parse_kickstart
-
-    result = parse_kickstart(previous.kickstart, f"{previous.device}:/root/installer-ks.cfg", product=product)
-    plan = result.plan
-    if plan is not None and not plan.storage.selected_disks and not plan.storage.clearpart.drives:
-        # an install that chose no disks must not reach further on a reinstall than where it lives
-        plan.storage.selected_disks = list(previous.disks)
-    return plan, result.diagnostics
-
-
 def run(args: argparse.Namespace) -> int:
     from installer.commands.install import execute, phase_mark
     from installer.commands.validate import UsageError, load_product_arg
+    from installer.kickstart.replay import (
+        encrypted_requests,
+        fill_passphrase,
+        replay_plan,
+        without_passphrase_errors,
+    )
     from installer.probe.previous import Scanner
     from installer.probe.udev import probe_machine
 
@@ -168,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     previous = installs[0]
     print(f"Reinstalling {previous.describe()} from its saved kickstart", file=err)
-    plan, diagnostics = replay_plan(previous, machine, product)
+    replayed = replay_plan(previous.kickstart, f"{previous.device}:/root/installer-ks.cfg", previous.disks, product)
+    plan, diagnostics = replayed.plan, replayed.diagnostics
     if plan is not None and encrypted_requests(plan):
         if passphrase is None:
             passphrase = ask_passphrase("The previous install was encrypted: its new volumes need a passphrase.",
@@ -178,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
                   "it with --passphrase-file (or run on a terminal); nothing was changed", file=err)
             return 1
         fill_passphrase(plan, passphrase)
-        diagnostics = [d for d in diagnostics if PASSPHRASE_MISSING not in str(d)]
+        diagnostics = without_passphrase_errors(diagnostics)
     for d in diagnostics:
         print(str(d), file=err)
     if plan is None or any(d.is_error for d in diagnostics):
