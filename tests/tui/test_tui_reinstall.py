@@ -139,3 +139,30 @@ async def test_the_app_given_a_machine_profile_does_not_look_at_the_hosts_disks(
         await wait_for_screen(pilot, "HubScreen")
         await pilot.pause(0.3)
         assert app.look_for_previous is False and app.previous == []
+
+
+@sync
+async def test_the_countdown_offers_the_earlier_install_instead(tmp_path):
+    """A complete kickstart counts down; F5 stops it and takes the earlier install's way instead."""
+    ks = tmp_path / "full.ks"
+    ks.write_text(f"rootpw --iscrypted '{hash_password('Root-pw-4711x')}'\nignoredisk --only-use=vda\n"
+                  "clearpart --all --initlabel\nautopart --type=plain\n%packages\n@^server\n%end\n")
+    plan = parse_kickstart(ks.read_text(), str(ks)).plan
+    app = make_app("vm-ci-guest", tmp_path, plan=plan, ks_path=str(ks), autostart=True, countdown_seconds=60,
+                   previous_finder=finder(previous()))
+    app.machine = installed_machine()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "CountdownScreen")
+        countdown = app.screen
+        await wait_until(pilot, lambda: countdown.timer is not None and app.previous, what="preview and the find")
+        countdown.render_message()
+        message = str(countdown.query_one("#message").render())
+        assert "F5: reinstall lab1.example.test on vda" in message
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "SummaryScreen")
+        summary = app.screen
+        await wait_until(pilot, lambda: summary.checked, what="the summary check")
+        assert summary.destructive and not summary.errors, summary.errors
+        assert app.plan.storage.autopart.scheme == "lvm"  # the saved kickstart, not the one counting down
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "SummaryScreen"  # the countdown's timer no longer runs
