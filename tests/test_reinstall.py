@@ -102,6 +102,12 @@ def test_several_earlier_installs_need_a_disk_chosen(host, capsys):
     assert main(["reinstall", "--yes"]) == 2
     assert "choose one with --disk" in capsys.readouterr().err
     assert main(["reinstall", "--disk", "nosuchdisk", "--yes"]) == 2
+    capsys.readouterr()
+    host["found"].locked.append(LockedVolume("/dev/sda2", "sda"))
+    assert main(["reinstall", "--disk", "sda", "--list"]) == 0  # the earlier install there, and its LUKS
+    out = capsys.readouterr().out
+    assert out.splitlines() == ["/dev/sda3: lab1.example.test on sda installed 2026-12-01 08:00 UTC",
+                                "/dev/sda2: encrypted (LUKS) on sda; its passphrase is needed to look inside"]
 
 
 def test_unconfirmed_reinstall_shows_what_it_erases_and_stops(host, capsys):

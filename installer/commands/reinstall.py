@@ -67,7 +67,7 @@ def select(installs, machine, disks: list[str]) -> tuple[list, list[str]]:
             problems.append(f"--disk {spec}: no such disk on this machine")
         else:
             names.add(disk.name)
-    return [i for i in installs if names & set(i.disks)], problems
+    return [i for i in installs if names & set(getattr(i, "disks", None) or (i.disk,))], problems
 
 
 def run(args: argparse.Namespace) -> int:
