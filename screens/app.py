@@ -297,10 +297,20 @@ class InstallerApp(App):
             return
         self.post_message(MachineChanged(machine, reason))
 
-    @work(thread=True, exclusive=True, group="previous")
     def find_previous_installs(self) -> None:
+        """Look again only when the disks' contents differ from the last look: events that the look
+        itself may cause (a volume activated read-only) must not start another one."""
         if not self.look_for_previous or self.machine is None:
             return
+        seen = tuple((d.name, d.size, d.fstype, tuple((p.name, p.start, p.size, p.fstype) for p in d.partitions))
+                     for d in self.machine.disks)
+        if seen == getattr(self, "_previous_looked_at", None):
+            return
+        self._previous_looked_at = seen
+        self._find_previous_worker()
+
+    @work(thread=True, exclusive=True, group="previous")
+    def _find_previous_worker(self) -> None:
         finder = self.previous_finder or backend.find_previous
         with self.disk_lock:
             try:

@@ -166,3 +166,22 @@ async def test_the_countdown_offers_the_earlier_install_instead(tmp_path):
         assert app.plan.storage.autopart.scheme == "lvm"  # the saved kickstart, not the one counting down
         await pilot.pause(0.3)
         assert type(app.screen).__name__ == "SummaryScreen"  # the countdown's timer no longer runs
+
+
+@sync
+async def test_a_probe_that_finds_the_same_disks_does_not_look_again(tmp_path):
+    from screens.app import MachineChanged
+
+    find = finder(previous())
+    app = make_app("vm-ci-guest", tmp_path, previous_finder=find)
+    app.machine = installed_machine()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "HubScreen")
+        await wait_until(pilot, lambda: app.previous, what="the first look")
+        app.post_message(MachineChanged(installed_machine(), "vda changed"))
+        await pilot.pause(0.5)
+        assert len(find.seen) == 1
+        changed = installed_machine()
+        changed.disk("vda").partitions.pop()
+        app.post_message(MachineChanged(changed, "vda changed"))
+        await wait_until(pilot, lambda: len(find.seen) == 2, what="a look at the changed disk")
