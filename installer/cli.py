@@ -15,6 +15,7 @@ COMMANDS = {
     "convert": "installer.commands.convert",
     "probe": "installer.commands.probe",
     "install": "installer.commands.install",
+    "reinstall": "installer.commands.reinstall",
     "tui": "screens.command",
     "start": "installer.commands.start",
     "console": "installer.commands.console",

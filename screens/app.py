@@ -38,6 +38,14 @@ class MachineChanged(Message):
         self.reason = reason
 
 
+class PreviousFound(Message):
+    """The systems azl-install installed on this machine's disks (the hub offers to reinstall them)."""
+
+    def __init__(self, installs: list):
+        super().__init__()
+        self.installs = installs
+
+
 class InstallerApp(App):
     CSS_PATH = "theme.tcss"
     ENABLE_COMMAND_PALETTE = False
@@ -124,6 +132,8 @@ class InstallerApp(App):
         countdown_seconds: int = 10,
         ansi: bool | None = None,
         log_dir: str = "/tmp/azl-install",
+        look_for_previous: bool = False,
+        previous_finder=None,
     ):
         self.use_ansi = wants_ansi_theme() if ansi is None else ansi
         super().__init__()
@@ -154,6 +164,12 @@ class InstallerApp(App):
         self.console_tty = console_tty()  # a VT of the live medium: the chosen keymap is loaded there
         self.keymap_run = None  # the command runner for loadkeys (tests fake it); None: subprocess.run
         self.keymap_warning: str | None = None
+        # Earlier installs on these disks: looked for only on the real machine (or with a test's finder).
+        self.previous_finder = previous_finder
+        self.look_for_previous = look_for_previous or previous_finder is not None
+        self.previous: list = []
+        # Held while the look mounts volumes read-only; the install waits for it before touching a disk.
+        self.disk_lock = threading.Lock()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -201,6 +217,7 @@ class InstallerApp(App):
             self.probe()
         else:
             self.revalidate()
+            self.find_previous_installs()
         if self.watch_disks:
             self.watch_for_disks()
 
@@ -237,6 +254,7 @@ class InstallerApp(App):
         """The progress screen in place of the current one (summary, countdown, or retry after a failure)."""
         from screens.progress import ProgressScreen
 
+        self.look_for_previous = False  # no more read-only mounts once the install may write
         self.switch_screen(ProgressScreen())
 
     def action_quit_installer(self) -> None:
@@ -304,6 +322,35 @@ class InstallerApp(App):
             return
         self.post_message(MachineChanged(machine, reason))
 
+    def find_previous_installs(self) -> None:
+        """Look again only when the disks' contents differ from the last look: events that the look
+        itself may cause (a volume activated read-only) must not start another one."""
+        if not self.look_for_previous or self.machine is None:
+            return
+        seen = tuple((d.name, d.size, d.fstype, tuple((p.name, p.start, p.size, p.fstype) for p in d.partitions))
+                     for d in self.machine.disks)
+        if seen == getattr(self, "_previous_looked_at", None):
+            return
+        self._previous_looked_at = seen
+        self._find_previous_worker()
+
+    @work(thread=True, exclusive=True, group="previous")
+    def _find_previous_worker(self) -> None:
+        finder = self.previous_finder or backend.find_previous
+        with self.disk_lock:
+            try:
+                installs = list(finder(self.machine))
+            except Exception:  # noqa: BLE001 - what cannot be read is not offered (fail closed)
+                installs = []
+        self.post_message(PreviousFound(installs))
+
+    def on_previous_found(self, message: PreviousFound) -> None:
+        self.previous = message.installs
+        for screen in self.screen_stack:
+            handler = getattr(screen, "previous_changed", None)
+            if handler:
+                handler()
+
     @work(thread=True, exclusive=True, group="udev")
     def watch_for_disks(self) -> None:
         def changed(action: str, device: str) -> None:
@@ -342,4 +389,5 @@ class InstallerApp(App):
             handler = getattr(screen, "machine_changed", None)
             if handler:
                 handler()
+        self.find_previous_installs()
         self.plan_changed()

@@ -42,6 +42,13 @@ def preview_storage(plan, machine, product):
     return _preview(plan, machine, product)
 
 
+def find_previous(machine) -> list:
+    """Systems azl-install installed on the machine's disks (read-only mounts; installer.probe.previous)."""
+    from installer.probe.previous import find_previous as _find
+
+    return list(_find(machine).installs)
+
+
 def probe_machine():
     from installer.probe.udev import probe_machine as _probe
 

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         plan=plan, machine=machine, product=product, dry_run=args.dry_run, target=args.target,
         autostart=autostart, ks_path=ks_path, ks_messages=ks_messages,
         watch_disks=args.machine is None, countdown_seconds=args.countdown,
-        log_dir=log_dir,
+        log_dir=log_dir, look_for_previous=args.machine is None,
     )
     with stderr_to_file(os.path.join(log_dir, "tui-stderr.log")):
         code = app.run(mouse=not app.use_ansi)  # no mouse on the console or a serial line

@@ -27,6 +27,7 @@ class CountdownScreen(Screen):
     BINDINGS = [
         Binding("escape", "cancel", "Stop and review"),
         Binding("enter", "start_now", "Start now"),
+        Binding("f5", "reinstall", "Reinstall as before"),
     ]
     CSS = """
     CountdownScreen Vertical { align: center middle; }
@@ -89,7 +90,37 @@ class CountdownScreen(Screen):
             lines.extend("  " + line for line in blank_disk_lines(self.preview, self.app.machine))
         lines.append("")
         lines.append("Press Esc to stop and review the settings, Enter to start now.")
+        for prev in self.app.previous[:1]:
+            lines.append(f"F5: reinstall {prev.describe()} as before instead.")
         self.query_one("#message", Static).update(Text("\n".join(lines)))
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "reinstall":
+            return bool(self.app.previous)
+        return True
+
+    def previous_changed(self) -> None:
+        self.refresh_bindings()
+        if self.preview is not None:
+            self.render_message()
+
+    def action_reinstall(self) -> None:
+        """The earlier install's saved kickstart instead of this one: stop, then the hub's reinstall path
+        (passphrase if needed, the summary and its typed erase confirmation)."""
+        installs = list(self.app.previous)
+        if not installs:
+            self.app.bell()
+            return
+        if self.timer is not None:
+            self.timer.stop()
+        app = self.app
+        app.pop_screen()
+        from screens.hub import ChoosePreviousScreen, start_reinstall
+
+        if len(installs) == 1:
+            start_reinstall(app, installs[0])
+        else:
+            app.push_screen(ChoosePreviousScreen(installs))
 
     def tick(self) -> None:
         self.remaining -= 1

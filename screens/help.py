@@ -23,8 +23,16 @@ HELP: dict[str, tuple[str, str]] = {
         "Up/Down and Enter, or the digit 1-7, open an area.\n"
         "Begin installation (F10) leads to a summary; nothing is written before you confirm there.\n"
         "Save kickstart (F2) writes the plan as a kickstart (passwords as hashes only).\n"
+        "Reinstall as before (F5, shown when the disks hold a system azl-install installed) loads\n"
+        "the kickstart that install saved and leads to the same summary.\n"
         "Quit (F3) leaves without changing anything."),
     ),
+    "ChoosePreviousScreen": ("Reinstall which system?", (
+        "Each system azl-install installed on these disks (found read-only). Up/Down and Enter\n"
+        "load its saved kickstart and lead to the summary; Esc goes back.")),
+    "PassphraseScreen": ("Passphrase", (
+        "The saved kickstart encrypts volumes but never holds the passphrase: type the one for\n"
+        "the new volumes twice. Esc cancels.")),
     "LanguageSpoke": ("Language and keyboard", (
         "Type in a filter to narrow its list: the exact name comes first, then names starting\n"
         "with what you typed. Enter moves into the list (Up/Down); typing there goes on filtering.\n"
@@ -61,7 +69,8 @@ HELP: dict[str, tuple[str, str]] = {
         "to enable Begin installation (F10 or the button). Esc or Back returns to the hub.")),
     "CountdownScreen": ("Automatic installation", (
         "The kickstart is complete: the install starts when the countdown ends.\n"
-        "Esc stops it so you can review every area; Enter starts at once.")),
+        "Esc stops it so you can review every area; Enter starts at once.\n"
+        "F5 (when the disks hold a system azl-install installed): reinstall that instead.")),
     "ProgressScreen": ("Installing", (
         "The overall and per-step progress, the current action and the log.\n"
         "F2 or L switches to the full-screen log and back; Esc returns from it.")),

@@ -71,6 +71,7 @@ class HubScreen(Screen):
         Binding("f10", "begin", "Begin install"),
         Binding("f2", "save_kickstart", "Save kickstart"),
         Binding("f3", "quit", "Quit"),
+        Binding("f5", "reinstall", "Reinstall as before"),
     ] + [Binding(str(n), f"open_number({n})", show=False) for n in range(1, 8)]
 
     def compose(self) -> ComposeResult:
@@ -83,16 +84,19 @@ class HubScreen(Screen):
                         classes="hint", markup=False)
             if self.app.ks_messages:
                 yield Static(ks_text(self.app.ks_messages), id="ks-messages", markup=False)
+            yield Static(previous_text(self.app.previous), id="previous", markup=False)
             yield OptionList(*area_options(self.statuses), id="areas")
             with Horizontal(classes="buttons"):
                 yield GatedButton("Begin installation", waiting="complete [!] first", id="begin", classes="-primary",
                                   disabled=not self.can_begin(self.statuses))
+                yield Button("Reinstall as before", id="reinstall")
                 yield Button("Save kickstart", id="save-ks")
                 yield Button("Quit", id="quit")
         yield StatusLine(Text(message), id="status", classes=STATUS_CLASSES.get(kind, ""))
         yield Footer()
 
     def on_mount(self) -> None:
+        self.previous_changed()
         areas = self.query_one("#areas", OptionList)
         areas.highlighted = 0
         areas.focus()
@@ -102,6 +106,28 @@ class HubScreen(Screen):
         if getattr(self, "_resumed_before", False):  # the first resume is the first show: composed fresh
             self.refresh_status()
         self._resumed_before = True
+
+    def previous_changed(self) -> None:
+        found = bool(self.app.previous)
+        self.query_one("#previous", Static).update(previous_text(self.app.previous))
+        self.query_one("#previous").display = found
+        self.query_one("#reinstall").display = found
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "reinstall":
+            return bool(self.app.previous)  # no earlier install: no key in the footer
+        return True
+
+    def action_reinstall(self) -> None:
+        installs = list(self.app.previous)
+        if not installs:
+            self.app.bell()
+            return
+        if len(installs) == 1:
+            start_reinstall(self.app, installs[0])
+        else:
+            self.app.push_screen(ChoosePreviousScreen(installs))
 
     def can_begin(self, statuses) -> bool:
         return ready(statuses) and self.app.machine is not None
@@ -144,6 +170,8 @@ class HubScreen(Screen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "begin":
             self.action_begin()
+        elif event.button.id == "reinstall":
+            self.action_reinstall()
         elif event.button.id == "save-ks":
             self.action_save_kickstart()
         elif event.button.id == "quit":
@@ -162,6 +190,130 @@ class HubScreen(Screen):
 
     def action_quit(self) -> None:
         self.app.push_screen(ConfirmQuitScreen())
+
+
+def previous_text(installs) -> Text:
+    text = Text(no_wrap=True, overflow="crop")
+    for prev in installs[:2]:
+        text.append("Found: ", style="bold")
+        text.append(f"{prev.describe()}. F5 reinstalls it as before.\n")
+    text.rstrip()
+    return text
+
+
+def start_reinstall(app, previous) -> None:
+    """The saved kickstart of `previous` becomes the plan; the summary (what is erased, typed
+    confirmation) follows, after the passphrase when the saved kickstart encrypts volumes."""
+    from installer.kickstart.replay import needs_passphrase, replay_plan, without_passphrase_errors
+
+    result = replay_plan(previous.kickstart, f"{previous.device}:/root/installer-ks.cfg", previous.disks,
+                         app.product)
+    errors = [d for d in without_passphrase_errors(result.diagnostics) if d.is_error]
+    if result.plan is None or errors:
+        app.notify(f"The saved kickstart on {previous.device} cannot be replayed: "
+                   + "; ".join(str(d) for d in errors[:3]), severity="error", timeout=20)
+        return
+    plan = result.plan
+    plan.interactive = True
+
+    def go(passphrase: str | None) -> None:
+        if passphrase is None and needs_passphrase(plan):
+            return  # cancelled
+        if passphrase is not None:
+            from installer.kickstart.replay import fill_passphrase
+
+            fill_passphrase(plan, passphrase)
+        app.plan = plan
+        app.ks_messages = []
+        app.plan_changed()
+        app.notify(f"Settings of {previous.describe()} loaded: confirm what is erased to reinstall.")
+        from screens.summary import SummaryScreen
+
+        app.push_screen(SummaryScreen())
+
+    if needs_passphrase(plan):
+        app.push_screen(PassphraseScreen(previous.describe()), go)
+    else:
+        go(None)
+
+
+class ChoosePreviousScreen(ModalScreen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    CSS = """
+    ChoosePreviousScreen { align: center middle; }
+    ChoosePreviousScreen > Vertical { width: 76; height: auto; border: double $accent; padding: 0 1; background: $surface; }
+    ChoosePreviousScreen OptionList { height: auto; max-height: 8; }
+    """
+
+    def __init__(self, installs):
+        super().__init__()
+        self.installs = installs
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Reinstall which system?", markup=False)
+            yield OptionList(*(Option(p.describe(), id=str(n)) for n, p in enumerate(self.installs)), id="choices")
+        yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.app.pop_screen()
+        start_reinstall(self.app, self.installs[int(event.option.id)])
+
+
+class PassphraseScreen(ModalScreen):
+    """The one thing a saved kickstart never holds: the passphrase of the encrypted volumes."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    CSS = """
+    PassphraseScreen { align: center middle; }
+    PassphraseScreen > Vertical { width: 70; height: auto; border: double $accent; padding: 0 1; background: $surface; }
+    """
+
+    def __init__(self, what: str):
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"{self.what}: its volumes are encrypted.", markup=False)
+            yield Label("Passphrase for the new encrypted volumes:", markup=False)
+            yield Input(password=True, id="passphrase")
+            yield Label("Again:", markup=False)
+            yield Input(password=True, id="passphrase-again")
+            with Horizontal(classes="buttons"):
+                yield Button("Continue", id="ok")
+                yield Button("Cancel", id="cancel")
+            yield StatusLine(id="passphrase-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#passphrase").focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "passphrase":
+            self.query_one("#passphrase-again").focus()
+        else:
+            self.accept()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.accept()
+        else:
+            self.action_cancel()
+
+    def accept(self) -> None:
+        first = self.query_one("#passphrase", Input).value
+        again = self.query_one("#passphrase-again", Input).value
+        status = self.query_one(StatusLine)
+        if not first:
+            status.show("Passphrase: type one", "error")
+        elif first != again:
+            status.show("Passphrase: the two entries differ", "error")
+        else:
+            self.dismiss(first)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class ConfirmQuitScreen(ModalScreen):

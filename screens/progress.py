@@ -91,6 +91,10 @@ class ProgressScreen(Screen):
         def sink(event: ev.Event) -> None:
             self.post_message(EngineProgress(event) if isinstance(event, ev.Progress) else EngineEvent(event))
 
+        lock = getattr(app, "disk_lock", None)
+        if lock is not None:  # a read-only look for earlier installs may still have a volume mounted
+            with lock:
+                pass
         try:
             result = backend.run_engine(app.plan, app.machine, app.product, target=app.target, events=sink,
                                         dry_run=app.dry_run, log_dir=app.log_dir)

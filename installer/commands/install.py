@@ -165,7 +165,6 @@ def confirm_erasure(plan, machine, product, err=sys.stderr, stdin=None) -> int |
 
 
 def run(args: argparse.Namespace) -> int:
-    from installer import engine
     from installer.commands.validate import (
         UsageError,
         load_machine_arg,
@@ -230,12 +229,25 @@ def run(args: argparse.Namespace) -> int:
         from installer.probe.udev import probe_machine
 
         machine = probe_machine(live_label=product.live_label)
+    return execute(args, plan, machine, product, marks)
+
+
+def execute(args: argparse.Namespace, plan, machine, product, marks: bool = False) -> int:
+    """Confirm what the plan erases (unless --yes or --dry-run), then run the engine: shared by
+    `install` and `reinstall`."""
+    from installer import engine
+
+    err = sys.stderr
     if not args.dry_run and not args.yes:
         stop = confirm_erasure(plan, machine, product, err=err)
         if stop is not None:
             return stop
+    from installer.live.bootopts import NOSAVE_EXPANDS
     from installer.live.render import divert_native_stderr
 
+    nosave: set[str] = set()
+    for item in filter(None, args.nosave.split(",")):  # checked by the caller
+        nosave |= NOSAVE_EXPANDS.get(item, {item})
     divert_native_stderr(args.log_dir)
     err = sys.stderr
     json_only = args.json_events == "-"

@@ -43,6 +43,7 @@ class BootOptions:
     ks_sendsn: bool = False  # inst.ks.sendsn: X-System-Serial-Number header
     ks_cacert: str | None = None  # inst.ks.cacert=FILE: the CA bundle that verifies https kickstart/report URLs
     report: str | None = None  # inst.report=URL: engine events are POSTed there (docs/fleet.md)
+    reinstall: bool = False  # inst.reinstall: install again what azl-install installed here (saved kickstart)
     sshd: bool = False  # inst.sshd: sshd in the live environment
     sshkey_url: str | None = None  # inst.sshkey=URL: authorized keys for the `install` user
     nosave: set[str] = field(default_factory=set)  # expanded: input_ks, output_ks, logs
@@ -98,6 +99,8 @@ def parse_cmdline(text: str) -> BootOptions:
                     opts.errors.append("inst.sshkey= needs a URL (http(s)://, file:, hd:DEVICE:/path)")
             elif name == "nosave":
                 _nosave(opts, value)
+            elif name == "reinstall":
+                opts.reinstall = value.lower() not in ("0", "no", "off", "false")
             elif name == "ksstrict":
                 opts.ksstrict = value.lower() not in ("0", "no", "off", "false")
             else:

@@ -39,7 +39,10 @@ def primary_console(cmdline: str) -> str:
 def starts_without_enter(opts) -> bool:
     """Whether a console claims the install at once: with a kickstart, unless inst.sshd says the
     admin will drive it from an SSH session (then the consoles wait for Enter and the first SSH
-    session gets the TUI); inst.cmdline (nobody at any console) claims at once in any case."""
+    session gets the TUI); inst.cmdline (nobody at any console) claims at once in any case, also
+    for inst.reinstall (the saved kickstart on the disks takes the place of inst.ks)."""
+    if getattr(opts, "reinstall", False) and opts.cmdline:
+        return True
     return opts.ks is not None and (bool(opts.cmdline) or not opts.sshd)
 
 

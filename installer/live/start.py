@@ -16,6 +16,14 @@ def confirms_without_a_person(opts, ks_path: str | None) -> bool:
 def decide(opts, ks_path: str | None) -> list[str]:
     """The azl-install command line for these boot options (ks_path: the fetched kickstart)."""
     argv = ["azl-install"]
+    if getattr(opts, "reinstall", False) and ks_path is None:
+        # inst.reinstall: the saved kickstart of the system on the disks. With inst.cmdline nobody is at
+        # the console (the same statement as a kickstart with inst.cmdline); otherwise the TUI offers it.
+        if opts.cmdline:
+            argv += ["reinstall", "--yes"]
+            if opts.dry_run:
+                argv.append("--dry-run")
+            return argv
     if confirms_without_a_person(opts, ks_path):
         argv += ["install", "--kickstart", ks_path, "--yes"]
         if getattr(opts, "report", None):

@@ -359,6 +359,8 @@ def test_unattended_success_line_stays_last_and_clean(tmp_path):
     ("inst.sshd=0 inst.ks", True),
     ("inst.text", False),
     ("inst.sshd", False),
+    ("inst.reinstall inst.cmdline", True),                      # the saved kickstart, unattended
+    ("inst.reinstall", False),                                  # the TUI offers it: someone is there
 ])
 def test_which_boot_lines_claim_the_install_without_enter(tmp_path, cmdline, claims):
     from installer.live.bootopts import read_boot_options

@@ -75,3 +75,20 @@ def test_strict_and_nosave_reach_the_unattended_install(tmp_path, capsys):
     assert main(["start", "--cmdline-file", str(cmdline), "--print"]) == 0
     assert capsys.readouterr().out.strip() == \
         f"azl-install install --kickstart {ks} --yes --strict --nosave input_ks,output_ks"
+
+
+def test_reinstall_with_cmdline_reinstalls_unattended():
+    opts = parse_cmdline("inst.reinstall inst.cmdline")
+    assert opts.reinstall and not opts.errors
+    assert decide(opts, None) == ["azl-install", "reinstall", "--yes"]
+    assert decide(parse_cmdline("inst.reinstall inst.cmdline inst.dryrun"), None)[-1] == "--dry-run"
+
+
+def test_reinstall_without_cmdline_opens_the_tui_that_offers_it():
+    assert decide(parse_cmdline("inst.reinstall"), None) == ["azl-install", "tui"]
+    assert not parse_cmdline("inst.reinstall=0").reinstall
+
+
+def test_a_kickstart_given_wins_over_reinstall():
+    argv = decide(parse_cmdline("inst.ks=file:/ks.cfg inst.reinstall inst.cmdline"), "/run/install/ks.cfg")
+    assert argv[:2] == ["azl-install", "install"]

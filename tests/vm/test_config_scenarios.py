@@ -9,10 +9,14 @@ default source), the installer started by the medium's azl-install@ttyS0.service
   cfg-uefi      UEFI virtio, the product's default layout (LVM + xfs; storage scenario 1): user + key +
                 password, static IPv4, time zone + NTP, SELinux permissive, services, firewalld with
                 http added, %post (chroot and --nochroot); an NVMe disk left alone.
-  cfg-replay    the installer-ks.cfg saved by cfg-uefi, replayed from the medium on a blank disk
-  cfg-bios      BIOS SATA, from an Azure Linux image configuration (cfg-bios.yaml, the same system as
-                cfg-bios.ks: bios-grub, /boot and / on ext4, swap; storage scenario 2's layout written
-                out): DHCP, SELinux disabled, no NTP, locked user with a key, firewall off. Also the inst.cmdline proof: on this
+  cfg-replay    a reinstall in one key: the booted cfg-uefi system gets a marker file, then the medium
+                boots over the same disk with inst.reinstall inst.cmdline (`azl-install reinstall
+                --yes`): the installer-ks.cfg cfg-uefi saved, found read-only on that disk, is
+                installed again: same layout and configuration, the marker gone, new host keys.
+  cfg-bios      BIOS SATA, from an Azure Linux image configuration (cfg-bios.yaml, the same system
+                as cfg-bios.ks: bios-grub, /boot and / on ext4, swap; storage scenario 2's layout
+                written out): DHCP, SELinux disabled, no NTP, locked user with a key, firewall off.
+                Also the inst.cmdline proof: on this
                 serial-only VM the installer's console output has no escape sequences and ends
                 with the success line.
   cfg-postfail  %post --erroronfail fails: the install stops, showing its output (the harness's
@@ -62,6 +66,8 @@ echo "== logs"
 ls -l /var/log/installer/ 2>&1
 grep -c . /var/log/installer/install.log 2>&1
 grep -lE 'azl-(root|user)-plaintext' /var/log/installer/* /root/*.cfg 2>/dev/null || echo "no plaintext"
+echo "== marker"
+ls /root/marker 2>&1
 echo "== firewall"
 firewall-cmd --state 2>&1
 firewall-cmd --list-services 2>&1
@@ -98,8 +104,9 @@ def password_login(port: int, user: str, password: str) -> subprocess.CompletedP
         os.unlink(fh.name)
 
 
-def boot_and_inspect(sc: Scenario, key: Path, timer, logins=(), passwords=()) -> dict:
-    """Boot the installed disk alone; the harness checks plus this file's extra facts and logins."""
+def boot_and_inspect(sc: Scenario, key: Path, timer, logins=(), passwords=(), then: str = "") -> dict:
+    """Boot the installed disk alone; the harness checks plus this file's extra facts and logins;
+    `then`: a shell command run as root after them, before the poweroff."""
     r = sc.results
     assert r.get("rc") == 0, (f"{sc.name}: install exited with {r.get('rc')}\n"
                               + "\n".join(r.get("output", "").splitlines()[-60:])
@@ -117,6 +124,8 @@ def boot_and_inspect(sc: Scenario, key: Path, timer, logins=(), passwords=()) ->
             facts["logins"] = {user: login(vm.ssh_port, key, user) for user in logins}
             facts["passwords"] = {user: password_login(vm.ssh_port, user, pw) for user, pw in passwords}
         problems = checks.run_checks(facts, sc.expected)
+        if then:
+            facts["then"] = ssh.run(vm.ssh_port, key, then, timeout=60)
         ssh.run(vm.ssh_port, key, "systemctl poweroff --no-block", timeout=30)
         try:
             vm.wait_exit(60)
@@ -154,7 +163,9 @@ def uefi_runs(install_medium, ssh_key, vm_timer):
     pub = ssh_key.with_suffix(".pub").read_text()
     scenario.install_from_iso(install_medium, uefi, pub, vm_timer, boot_name="cfg-uefi-iso")
     facts = boot_and_inspect(uefi, ssh_key, vm_timer, logins=("azl",),
-                             passwords=(("azl", "azl-user-plaintext-2"), ("root", "azl-root-plaintext-1")))
+                             passwords=(("azl", "azl-user-plaintext-2"), ("root", "azl-root-plaintext-1")),
+                             then="echo changed after the install > /root/marker && sync")
+    assert facts["then"].returncode == 0, facts["then"].stderr
     return {"uefi": uefi, "facts": facts}
 
 
@@ -193,20 +204,30 @@ def test_password_logins_follow_the_policy(uefi_runs):
     assert pw["root"].returncode != 0 and "Permission denied" in pw["root"].stderr
 
 
-def test_saved_kickstart_replays_to_the_same_system(uefi_runs, install_medium, ssh_key, vm_timer):
+def test_reinstall_in_one_key_gives_the_same_system(uefi_runs, install_medium, ssh_key, vm_timer):
+    """`azl-install reinstall --yes` (boot options inst.reinstall inst.cmdline) over the cfg-uefi
+    disk itself, after that system was changed: no kickstart given, the one it saved is used."""
     first = uefi_runs["facts"]
     saved = first["ks"]
     assert "cfg-uefi-os" in saved
-    replay = config_scenario("cfg-replay", "uefi", [TargetDisk("os", "12G", "virtio", True, "cfg-uefi-os")],
-                             expected=uefi_runs["uefi"].expected, kickstart=saved)
+    os_disk = TargetDisk("os", "12G", "virtio", True, "cfg-uefi-os")
+    replay = config_scenario("cfg-replay", "uefi", [os_disk], expected=uefi_runs["uefi"].expected, kickstart="")
+    replay.workdir.mkdir(parents=True, exist_ok=True)
+    image = replay.workdir / "os.img"
+    image.unlink(missing_ok=True)
+    os.link(uefi_runs["uefi"].workdir / "os.img", image)  # the same disk, not a copy
     pub = ssh_key.with_suffix(".pub").read_text()
-    scenario.install_from_iso(install_medium, replay, pub, vm_timer, boot_name="cfg-replay-iso")
+    scenario.install_from_iso(install_medium, replay, pub, vm_timer, boot_name="cfg-replay-iso", entry="install",
+                              extra=("inst.reinstall", "inst.cmdline"), ks_disk="none", keep_disks=True)
+    output = replay.results.get("output", "")
+    assert "Reinstalling cfg-uefi.example.test on " in output, output[-3000:]
     again = boot_and_inspect(replay, ssh_key, vm_timer, logins=("azl",))
     for name in ("hostname", "passwd", "group", "timezone", "selinux", "sshd"):
         assert normalise(again[name]) == normalise(first[name]), name
     assert layout(again) == layout(first)
     for part in ("enabled", "active-ipv4", "chrony", "vconsole", "locale", "home"):
         assert again["extra"][part] == first["extra"][part], part
+    assert "No such file" in again["extra"]["marker"]  # the change made after the first install is gone
     assert again["extra"]["hostkeys"] != first["extra"]["hostkeys"]  # each install makes its own keys
     assert again["logins"]["azl"].returncode == 0
 

@@ -260,29 +260,34 @@ INSTALLER_STARTED = "Azure Linux installer on ttyS0"
 
 def install_from_iso(build, sc: Scenario, pubkey: str, timer: Timer, boot_name: str,
                      entry: str = "unattended", extra: tuple[str, ...] = (),
-                     ks_disk: str = "oemdrv") -> None:
+                     ks_disk: str = "oemdrv", keep_disks: bool = False) -> None:
     """Boot the installation medium (build: iso.IsoBuild) as a CD-ROM with the scenario's disks
     and its kickstart on a disk labelled OEMDRV (ks_disk "oemdrv") or on a USB stick labelled
     AZL-KS (ks_disk "hd": the caller's `extra` names it with inst.ks=hd:...), choose `entry` in
     GRUB and let the installer run as it does for users (azl-install@ttyS0.service, `azl-install
     start`). The kickstart's poweroff ends the run. Fills sc.results like install(): rc (0 when
     the console shows the success line and the guest powered off), output (the serial log),
-    the hashes of every disk the install must not change (the kickstart's disk included)."""
+    the hashes of every disk the install must not change (the kickstart's disk included).
+    keep_disks: boot with the scenario's disk images as they are (a reinstall over an earlier
+    install); ks_disk "none": no kickstart disk (the boot options in `extra` say what to do)."""
     from . import isoboot
 
     sc.workdir.mkdir(parents=True, exist_ok=True)
-    disks = _prepare_disks(sc)
+    disks = sc.disk_objects() if keep_disks else _prepare_disks(sc)
     ks = sc.kickstart.replace("{pubkey}", pubkey.strip())
-    if ks_disk == "oemdrv":
+    if ks_disk == "none":
+        ks_dev = None
+    elif ks_disk == "oemdrv":
         ks_dev = Disk(_oemdrv_image(sc, "OEMDRV", "ks.cfg", ks), bus="virtio", serial="azl-oemdrv",
                       selected=False)
     else:
         ks_dev = Disk(_oemdrv_image(sc, "AZL-KS", "kickstarts/ks.cfg", ks), bus="usb", serial="azl-ks",
                       selected=False)
-    untouched = [d for d in disks if not d.selected] + [ks_dev]
+    untouched = [d for d in disks if not d.selected] + ([ks_dev] if ks_dev is not None else [])
     sc.results["disks"] = disks
     sc.results.update(before=hash_disks(untouched), kept_before=_kept_partitions(sc))
-    vm = isoboot.iso_vm(build, boot_name, [*disks, ks_dev], sc.firmware,
+    extra_disks = [ks_dev] if ks_dev is not None else []
+    vm = isoboot.iso_vm(build, boot_name, [*disks, *extra_disks], sc.firmware,
                         fatal_patterns=isoboot.INSTALL_FAILED + FATAL_PATTERNS)
     rc = None
     with vm:
