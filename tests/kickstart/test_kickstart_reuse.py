@@ -53,3 +53,16 @@ def test_reusing_lvm_and_raid_is_refused_with_the_reason(line, option):
     _result, diags = parse(line + "\n")
     assert any(f"'{option}' is not supported by azl-install: reusing existing LVM, RAID and btrfs devices"
                in d for d in diags), diags
+
+
+def test_the_saved_kickstart_keeps_what_is_reused_and_how():
+    from installer.kickstart.files import dump_kickstart
+
+    result, _diags = parse("part /boot/efi --fstype=efi --size=600\npart / --fstype=xfs --onpart=vda2\n"
+                           "part /home --onpart=LABEL=HOME --noformat --fsoptions=noatime\n")
+    text = dump_kickstart(result.plan)
+    assert "part / --onpart=vda2 --fstype=xfs" in text
+    assert "part /home --onpart=LABEL=HOME --noformat --fsoptions=noatime" in text
+    again = parse_kickstart(text, "saved.ks")
+    assert again.diagnostics == [], [str(d) for d in again.diagnostics]
+    assert again.plan.storage.partitions == result.plan.storage.partitions
