@@ -140,3 +140,20 @@ def test_one_partition_reused_twice_is_refused():
     with pytest.raises(PlanError) as err:
         preview_storage(plan, lab_machine())
     assert "vda2 is already used by another part line" in str(err.value)
+
+
+def test_azl_install_plan_lists_the_reused_partitions(tmp_path, capsys):
+    from installer.cli import main
+
+    machine = tmp_path / "lab.json"
+    machine.write_text(lab_machine().to_json())
+    ks = tmp_path / "lab.ks"
+    ks.write_text("lang en_US.UTF-8\nrootpw --plaintext Lab-Keep-Home-1\nclearpart --none\n"
+                  "part /boot/efi --onpart=vda1\npart / --fstype=xfs --onpart=vda2\n"
+                  "part /home --onpart=LABEL=HOME --noformat\n")
+    assert main(["plan", str(ks), "--machine", str(machine)]) == 0
+    out = capsys.readouterr().out
+    section = out.split("Existing partitions reused (part --onpart)\n", 1)[1].split("\n\n", 1)[0]
+    assert section.splitlines() == ["  vda1: reformatted as efi for /boot/efi (what is on it now is erased)",
+                                    "  vda2: reformatted as xfs for / (what is on it now is erased)",
+                                    "  vda3: kept as it is (ext4, data kept) for /home"]
