@@ -533,6 +533,10 @@ class _Layout:
         if probed != seen and not (probed == "vfat" and seen == "efi"):
             raise _error(f"part --onpart={spec}: the probe found {recorded.fstype or 'nothing'} on {part.name}, "
                          f"the storage layer {seen or 'nothing'}; nothing was changed", req.origin)
+        uuid = getattr(part.format, "uuid", None)
+        if recorded.uuid and uuid and recorded.uuid.lower() != uuid.lower():
+            raise _error(f"part --onpart={spec}: {part.name} now holds filesystem {uuid}, the plan was made for "
+                         f"{recorded.uuid} (changed since the probe?); nothing was changed", req.origin)
         return part
 
     def _reuse(self, req: Any) -> Any:

@@ -157,3 +157,23 @@ def test_azl_install_plan_lists_the_reused_partitions(tmp_path, capsys):
     assert section.splitlines() == ["  vda1: reformatted as efi for /boot/efi (what is on it now is erased)",
                                     "  vda2: reformatted as xfs for / (what is on it now is erased)",
                                     "  vda3: kept as it is (ext4, data kept) for /home"]
+
+
+def test_a_partition_whose_filesystem_changed_since_the_probe_is_refused(monkeypatch):
+    """The layout is checked against the storage layer's own view: a different filesystem UUID there
+    (a %pre script or another system recreated it) stops the plan before anything is written."""
+    from installer.storage import preview as preview_module
+
+    original = preview_module._existing_format
+
+    def recreated(p, machine_part, path):
+        fmt = original(p, machine_part, path)
+        if machine_part.name == "vda3":
+            fmt.uuid = "0e0e0e0e-0000-4000-8000-000000000000"
+        return fmt
+
+    monkeypatch.setattr(preview_module, "_existing_format", recreated)
+    with pytest.raises(PlanError) as err:
+        preview_storage(keep_home_plan(), lab_machine())
+    assert (f"vda3 now holds filesystem 0e0e0e0e-0000-4000-8000-000000000000, the plan was made for {HOME_UUID}"
+            in str(err.value))
