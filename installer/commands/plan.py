@@ -71,6 +71,11 @@ def run(args: argparse.Namespace) -> int:
         for i, action in enumerate(preview.actions, 1):
             print(f"  {i:3d}. {action}")
         print()
+        if preview.reused:
+            print("Existing partitions reused (part --onpart)")
+            for line in preview.reused:
+                print(f"  {line}")
+            print()
         print("Resulting devices")
         print(_indent(preview.tree_text()))
         print()

@@ -184,7 +184,28 @@ class _Builder:
             if (d.fstype or "").lower() == "tmpfs":
                 self.value_rule("part", "--fstype=tmpfs", f"{rec.name} {d.mountpoint} --fstype=tmpfs", rec)
                 continue
+            onpart = _none(d.onPart)
+            noformat = not getattr(d, "format", True)
+            if noformat and not onpart:
+                self.error(f"{rec.name} --noformat keeps an existing filesystem: name it with --onpart", rec)
+                continue
+            if onpart and d.encrypted:
+                self.error(f"{rec.name} --onpart with --encrypted is not implemented yet: drop --encrypted, "
+                           "or let the plan create a new encrypted partition", rec)
+                continue
+            if onpart and noformat and d.mountpoint.startswith(("pv.", "raid.", "btrfs.")):
+                self.error(f"{rec.name} {d.mountpoint} --noformat would reuse an existing LVM, RAID or btrfs "
+                           "member, which is not implemented yet: drop --noformat to make a new one there", rec)
+                continue
+            if onpart and noformat and (d.label or d.mkfsopts):
+                self.error(f"{rec.name} --noformat keeps the filesystem as it is: --label and --mkfsoptions "
+                           "need a new one (drop --noformat)", rec)
+                continue
+            if onpart and (d.size or d.grow or d.disk):
+                self.warn(f"{rec.name} --onpart={onpart} reuses an existing partition: --size, --grow and "
+                          "--ondisk are ignored", rec)
             st.partitions.append(PartitionRequest(
+                onpart=onpart, noformat=noformat,
                 origin=self.origin(rec), mountpoint=d.mountpoint, size_mib=_none(d.size), grow=bool(d.grow),
                 maxsize_mib=_none(d.maxSizeMB), fstype=_none(d.fstype), ondisk=_none(d.disk), label=_none(d.label),
                 fsoptions=_none(d.fsopts), mkfsoptions=_none(d.mkfsopts), asprimary=bool(d.primOnly),

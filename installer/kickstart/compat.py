@@ -41,7 +41,8 @@ def refuse(reason: str) -> Rule:
 NOT_IMPLEMENTED = "not implemented yet"
 X86_ONLY = "Azure Linux is installed on x86_64 and arm64 servers"
 NO_GRAPHICS = "azl-install installs no graphical system"
-REUSE = "reusing existing devices is not implemented yet: the plan always creates new ones"
+REUSE = ("reusing existing LVM, RAID and btrfs devices is not implemented yet: the plan creates new ones "
+         "(existing partitions can be reused with part --onpart)")
 S390 = f"IBM Z (s390x) only; {X86_ONLY}"
 REMOTE_DISKS = "network and SAN disks are not set up by azl-install: attach them before the install"
 LUKS_ESCROW = "key escrow is not implemented yet"
@@ -71,7 +72,11 @@ _FS = {"fstype": ok(), "fsopts": ok(), "label": ok(), "mkfsopts": ok(),
 
 _PART_OPTIONS = {"primOnly": ok(), "grow": ok(), "maxSizeMB": ok(), "disk": ok(), "recommended": ok(), "size": ok(),
                  "onbiosdisk": refuse("BIOS disk numbers are not used; name the disk with --ondisk"),
-                 "onPart": refuse(REUSE)} | _FS | _luks()
+                 **_FS, **_luks(),
+                 "onPart": ok("an existing partition (name, /dev path, UUID=, LABEL=, PARTLABEL=) on a selected disk, "
+                              "not cleared by clearpart; --size/--grow/--ondisk are ignored; reformatted unless "
+                              "--noformat; not with --encrypted"),
+                 "format": ok("--noformat needs --onpart: the partition is mounted as it is, its data kept")}
 
 _FINISH = {"eject": ok(), "kexec": differs("the installed system is started with a normal reboot")}
 

@@ -299,6 +299,10 @@ class _Writer:
                       "--noboot" if ap.noboot else "", *self.encryption(ap.encrypted, ap.encryption))
         for p in st.partitions:
             self.passphrase_note(p.encrypted)
+            if p.onpart:  # an existing partition: where it is and whether its data is kept, no size
+                self.line("part", _q(p.mountpoint), _opt("--onpart", p.onpart), "--noformat" if p.noformat else "",
+                          *self.fs_options(p.fstype, p.label, p.fsoptions, p.mkfsoptions))
+                continue
             self.line("part", _q(p.mountpoint), *self.sizes(p.size_mib, p.grow, p.maxsize_mib, p.recommended),
                       *self.fs_options(p.fstype, p.label, p.fsoptions, p.mkfsoptions),
                       _opt("--ondisk", p.ondisk) if p.ondisk else "", "--asprimary" if p.asprimary else "",

@@ -132,6 +132,24 @@ class Machine:
             found = [d for d in found if d.size == best]
         return found
 
+    def partitions_matching(self, spec: str) -> list[tuple[Disk, Partition]]:
+        """The partitions `spec` names: kernel name, /dev path, UUID=, LABEL= or PARTLABEL= (more than
+        one when a label is not unique: the caller must refuse to guess)."""
+        spec = spec.strip()
+        bare = spec[5:] if spec.startswith("/dev/") else spec
+        key, _, value = spec.partition("=")
+        found = []
+        for d in self.disks:
+            for p in d.partitions:
+                if value and key.upper() in ("UUID", "LABEL", "PARTLABEL"):
+                    attr = {"UUID": p.uuid, "LABEL": p.label, "PARTLABEL": p.partlabel}[key.upper()]
+                    hit = attr is not None and (attr.lower() == value.lower() if key.upper() == "UUID" else attr == value)
+                else:
+                    hit = bare in (p.name, p.path.removeprefix("/dev/")) or spec == p.path
+                if hit:
+                    found.append((d, p))
+        return found
+
     @property
     def live_medium(self) -> Disk | None:
         return next((d for d in self.disks if d.is_live_medium), None)

@@ -138,6 +138,8 @@ class PartitionRequest(Item):
     recommended: bool = False  # swap --recommended
     encrypted: bool = False
     encryption: Encryption | None = None
+    onpart: str | None = None  # --onpart/--usepart: an existing partition (name, /dev path, UUID=, LABEL=)
+    noformat: bool = False  # with onpart: keep its filesystem and data as they are (else it is reformatted)
 
 
 @dataclass(kw_only=True)

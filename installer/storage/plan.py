@@ -150,6 +150,7 @@ class _Layout:
         self.disklabel = self.st.clearpart.disklabel or product.storage.get("disklabel", "gpt")
         self._boot: Any = None
         self.platform_parts: list[tuple[str, int, Any]] = []  # (biosboot|efi, MiB, disk or None: blivet picks)
+        self.reused: dict[int, str] = {}  # id(existing partition of --onpart) -> "kept" | "reformatted"
 
     # -- clearing
     def clear(self) -> None:
@@ -288,6 +289,8 @@ class _Layout:
             machine_disk = self.machine.disk(by_device[id(dev)]) if id(dev) in by_device else None
             if not destroys_existing(action, machine_disk):
                 continue
+            if action.is_format and self.reused.get(id(dev)) == "reformatted":
+                continue  # part --onpart without --noformat: reformatting it was asked for by name
             if action.is_format and machine_disk is not None and not machine_disk.partitions \
                     and not machine_disk.fstype:
                 continue  # zerombr or --initlabel on a disk without partitions: asked for by name
@@ -437,6 +440,13 @@ class _Layout:
         esp_mountpoint = sp.get("esp_mountpoint", "/boot/efi")
         for req in st.partitions:
             mp = req.mountpoint
+            if req.onpart:
+                part = self._reuse(req)
+                if mp.startswith(("pv.", "raid.", "btrfs.")):
+                    if mp in member_parts:
+                        raise _error(f"part: {mp} is defined twice", req.origin)
+                    member_parts[mp] = part
+                continue
             platform = is_platform_request(req, esp_mountpoint)
             if req.ondisk:
                 parents = [self.disks[self.machine.disk(req.ondisk).name]]
@@ -489,6 +499,99 @@ class _Layout:
         self._raids()
         self._volgroups()
         self._btrfs()
+
+    def _existing_partition(self, req: Any) -> Any:
+        """The blivet device of an --onpart partition: exactly one, on a selected disk, still there
+        after clearpart; anything else stops the plan (fail closed)."""
+        spec = req.onpart
+        found = self.machine.partitions_matching(spec)
+        if not found:
+            raise _error(f"part --onpart={spec}: no such partition on this machine", req.origin)
+        if len(found) > 1:
+            raise _error(f"part --onpart={spec}: names {len(found)} partitions "
+                         f"({', '.join(p.name for _, p in found)}): name one by its device name", req.origin)
+        disk, recorded = found[0]
+        if disk.name not in self.disks:
+            raise _error(f"part --onpart={spec}: {recorded.name} is on {disk.name}, which is not selected "
+                         "for the installation", req.origin)
+        matches = [c for c in self.disks[disk.name].children
+                   if isinstance(c, PartitionDevice) and c.exists and c.name == recorded.name]
+        if not matches:
+            if any(recorded.name == getattr(a.device, "name", None) and a.is_destroy
+                   for a in self.b.devicetree.actions.find()):
+                raise _error(f"part --onpart={spec}: clearpart removes {recorded.name}; keep it out of the "
+                             "clearing (clearpart --none, or --list of the other partitions)", req.origin)
+            raise _error(f"part --onpart={spec}: {recorded.name} is not in the storage layer's view of "
+                         f"{disk.name}; nothing was changed", req.origin)
+        if len(matches) > 1:
+            raise _error(f"part --onpart={spec}: {len(matches)} devices are called {recorded.name}", req.origin)
+        part = matches[0]
+        if id(part) in self.reused:
+            raise _error(f"part --onpart={spec}: {part.name} is already used by another part line", req.origin)
+        probed = _BLKID_TO_BLIVET.get(recorded.fstype or "")
+        seen = part.format.type
+        if probed != seen and not (probed == "vfat" and seen == "efi"):
+            raise _error(f"part --onpart={spec}: the probe found {recorded.fstype or 'nothing'} on {part.name}, "
+                         f"the storage layer {seen or 'nothing'}; nothing was changed", req.origin)
+        uuid = getattr(part.format, "uuid", None)
+        if recorded.uuid and uuid and recorded.uuid.lower() != uuid.lower():
+            raise _error(f"part --onpart={spec}: {part.name} now holds filesystem {uuid}, the plan was made for "
+                         f"{recorded.uuid} (changed since the probe?); nothing was changed", req.origin)
+        return part
+
+    def _reuse(self, req: Any) -> Any:
+        """An existing partition mounted as it is (--noformat) or given a new format (reformatted)."""
+        part = self._existing_partition(req)
+        mp = req.mountpoint
+        self.reused[id(part)] = "kept" if req.noformat else "reformatted"
+        if req.noformat:
+            fmt = part.format
+            if mp == "swap":
+                if fmt.type != "swap":
+                    raise _error(f"part swap --onpart={req.onpart} --noformat: {part.name} holds "
+                                 f"{fmt.type or 'no format'}, not swap", req.origin)
+                return part
+            if not mp.startswith("/"):
+                raise _error(f"part {mp} --noformat: only a mounted filesystem or swap can be kept", req.origin)
+            if not fmt.type or not getattr(fmt, "mountable", False):
+                raise _error(f"part {mp} --onpart={req.onpart} --noformat: {part.name} holds "
+                             f"{fmt.type or 'no filesystem'}, which cannot be mounted; drop --noformat to "
+                             "format it", req.origin)
+            wanted = _fstype_for(mp, req.fstype, self.product) if req.fstype else None
+            if wanted and wanted != fmt.type and not (wanted in ("efi", "vfat") and fmt.type in ("efi", "vfat")):
+                raise _error(f"part {mp} --onpart={req.onpart} --noformat: {part.name} holds {fmt.type}, "
+                             f"not {req.fstype}", req.origin)
+            fmt.mountpoint = mp
+            if req.fsoptions:
+                fmt.mountopts = req.fsoptions
+            return part
+        if part.children:
+            raise _error(f"part --onpart={req.onpart}: {part.name} holds "
+                         f"{', '.join(c.name for c in part.children)}; reformatting it would destroy them: "
+                         "clear it with clearpart --list first", req.origin)
+        if mp == "swap":
+            fmt_type, mountpoint = "swap", None
+        elif mp == "biosboot":
+            fmt_type, mountpoint = "biosboot", None
+        elif mp.startswith("pv."):
+            fmt_type, mountpoint = "lvmpv", None
+        elif mp.startswith("raid."):
+            fmt_type, mountpoint = "mdmember", None
+        elif mp.startswith("btrfs."):
+            fmt_type, mountpoint = "btrfs", None
+        elif mp.startswith("/"):
+            fmt_type, mountpoint = _fstype_for(mp, req.fstype, self.product), mp
+        else:
+            raise _error(f"part: unsupported mount point {mp!r}", req.origin)
+        args = _fmt_args(req.label, req.fsoptions, req.mkfsoptions)
+        try:
+            self.b.format_device(part, get_format(fmt_type, device=part.path, mountpoint=mountpoint, **args))
+        except (StorageError, ValueError) as exc:
+            raise _error(f"part --onpart={req.onpart}: cannot format {part.name} as {fmt_type}: "
+                         f"{exc}{_min_size_hint(fmt_type, exc)}", req.origin) from exc
+        if fmt_type in ("biosboot", "efi"):
+            self.platform_parts.append((fmt_type, int(part.size) // MiB, part.disk))
+        return part
 
     def _spare_platform_partitions(self, mirror: list[Any]) -> int:
         """A biosboot or ESP like the layout's own on each disk of the mirror still without one, so

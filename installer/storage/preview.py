@@ -150,7 +150,7 @@ def _populate_from_files(b: Any, machine: Machine, disks: list[Disk], directory:
     return devices
 
 
-def _describe_device(dev: Any, devroot: str) -> str:
+def _describe_device(dev: Any, devroot: str, reused: dict[int, str] | None = None) -> str:
     kinds = {"disk": "disk", "partition": "partition", "luks/dm-crypt": "LUKS", "lvmvg": "LVM VG",
              "lvmlv": "LVM LV", "mdarray": "RAID", "btrfs volume": "btrfs volume",
              "btrfs subvolume": "btrfs subvolume"}
@@ -175,18 +175,23 @@ def _describe_device(dev: Any, devroot: str) -> str:
             text += " [new]"
         elif fmt.exists and not dev.exists:
             pass
-    if dev.exists and dev.type == "partition":
+    how = (reused or {}).get(id(dev))
+    if how == "kept":
+        text += " [reused: kept as it is, data kept (--noformat)]"
+    elif how == "reformatted":
+        text += " [reused: REFORMATTED, its data is erased]"
+    elif dev.exists and dev.type == "partition":
         text += " [kept]"
     return text
 
 
-def _tree(b: Any, disks: dict[str, Any], devroot: str) -> list[dict[str, Any]]:
+def _tree(b: Any, disks: dict[str, Any], devroot: str, reused: dict[int, str] | None = None) -> list[dict[str, Any]]:
     described: dict[int, str] = {}  # a VG over many PVs appears under each: its size is costly to recompute
 
     def node(dev: Any) -> dict[str, Any]:
         if dev.id in described:
             return {"name": dev.name, "type": dev.type, "text": described[dev.id] + " (see above)"}
-        text = described[dev.id] = _describe_device(dev, devroot)
+        text = described[dev.id] = _describe_device(dev, devroot, reused)
         entry: dict[str, Any] = {"name": dev.name, "type": dev.type, "text": text}
         kids = sorted(dev.children, key=lambda c: (getattr(c, "parted_partition", None) and
                                                      c.parted_partition.geometry.start) or 0)
@@ -230,7 +235,8 @@ def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None
             names = {id(dev): name for name, dev in disks.items()}
             return StoragePreview(
                 actions=[_describe_action(a) for a in actions],
-                tree=_tree(b, disks, directory),
+                tree=_tree(b, disks, directory, layout.reused),
+                reused=_reused_lines(layout.reused, b),
                 fstab=render_fstab(fstab),
                 crypttab=render_crypttab(crypttab),
                 changed_disks=_changed_disks(actions),
@@ -245,6 +251,22 @@ def preview_storage(plan: InstallPlan, machine: Machine, product: Product | None
             )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _reused_lines(reused: dict[int, str], b: Any) -> list[str]:
+    """One line per partition of part --onpart: what happens to what is on it."""
+    lines = []
+    for dev in b.devices:
+        how = reused.get(id(dev))
+        if how is None:
+            continue
+        fmt = dev.format
+        where = getattr(fmt, "mountpoint", None) or fmt.type
+        if how == "kept":
+            lines.append(f"{dev.name}: kept as it is ({fmt.type}, data kept) for {where}")
+        else:
+            lines.append(f"{dev.name}: reformatted as {fmt.type} for {where} (what is on it now is erased)")
+    return lines
 
 
 def _machine_path(machine: Machine, disks: dict[str, Any], dev: Any) -> str:

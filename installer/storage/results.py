@@ -34,6 +34,7 @@ class StoragePreview:
     spare_esps: list[str] = field(default_factory=list)  # /dev/... of the ESPs the bootloader copies /boot/efi to
     erasures: list[DiskErasure] = field(default_factory=list)  # what the actions destroy, per disk
     destroyed_keys: list[str] = field(default_factory=list)  # the same, as apply re-checks it
+    reused: list[str] = field(default_factory=list)  # part --onpart: each partition kept as is or reformatted
 
     @property
     def destroys(self) -> bool:
@@ -54,7 +55,7 @@ class StoragePreview:
     def to_dict(self) -> dict[str, Any]:
         return {"actions": list(self.actions), "tree": self.tree, "fstab": self.fstab,
                 "crypttab": self.crypttab, "changed_disks": list(self.changed_disks),
-                "erasures": [e.to_dict() for e in self.erasures]}
+                "erasures": [e.to_dict() for e in self.erasures], "reused": list(self.reused)}
 
 
 @dataclass

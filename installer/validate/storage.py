@@ -403,6 +403,7 @@ class _DiskCheck:
         self.plan, self.machine, self.product, self.report = plan, machine, product, report
         self.st = plan.storage
         self.bad_specs: set[str] = set()
+        self.reused_mib: dict[int, int] = {}  # id(part --onpart request) -> MiB of the partition it names
 
     def resolve(self, spec: str, o: Origin | None, what: str, target: bool = True) -> Disk | None:
         disk = self.machine.disk(spec)
@@ -473,6 +474,7 @@ class _DiskCheck:
                 d = self.resolve(p.ondisk, p.origin, "--ondisk")
                 if d is not None and d not in targets:
                     rep.error(f"--ondisk={p.ondisk}: {d.name} is excluded by ignoredisk", p.origin)
+        self._check_reused(targets)
         bl = self.plan.bootloader
         bl_o = origin(bl, "boot_drive", "location")
         if bl.boot_drive:
@@ -539,6 +541,70 @@ class _DiskCheck:
                                   "'part biosboot --fstype=biosboot --size=1' or 'reqpart'", first)
 
     # -- space
+
+    def _cleared_by_clearpart(self, disk: Disk, part) -> bool:
+        cp = self.st.clearpart
+        covered = not cp.drives or any(self.machine.disk(s) is disk for s in cp.drives)
+        if cp.mode == "all":
+            return covered
+        if cp.mode == "linux":
+            return covered and part.fstype in LINUX_PARTITION_CONTENT
+        if cp.mode == "list":
+            listed = {s[5:] if s.startswith("/dev/") else s for s in cp.partitions}
+            return part.name in listed
+        return False
+
+    def _check_reused(self, targets: list[Disk]) -> None:
+        """part --onpart: the partition exists once, on a selected disk, survives clearpart, and
+        with --noformat holds a filesystem that suits its mountpoint (as the probe saw it)."""
+        rep = self.report
+        used: dict[str, Origin | None] = {}
+        for p in self.st.partitions:
+            if not p.onpart:
+                continue
+            what = f"--onpart={p.onpart}"
+            found = self.machine.partitions_matching(p.onpart)
+            if not found:
+                names = [q.name for d in self.machine.disks for q in d.partitions]
+                rep.error(f"{what}: no such partition on this machine{suggest(p.onpart, names)}; "
+                          f"partitions: {', '.join(names) or 'none'}", p.origin)
+                self.bad_specs.add(p.onpart)
+                continue
+            if len(found) > 1:
+                rep.error(f"{what} names {len(found)} partitions ({', '.join(q.name for _, q in found)}): "
+                          "name one by its device name", p.origin)
+                self.bad_specs.add(p.onpart)
+                continue
+            disk, part = found[0]
+            if part.name in used:
+                rep.error(f"{what}: {part.name} is already used{where(used[part.name], p.origin)}", p.origin)
+                continue
+            used[part.name] = p.origin
+            self.reused_mib[id(p)] = part.size // MIB
+            if disk not in targets:
+                rep.error(f"{what}: {part.name} is on {disk.name}, which is not selected for the installation "
+                          f"({', '.join(t.name for t in targets) or 'none'})", p.origin)
+                continue
+            if self._cleared_by_clearpart(disk, part):
+                rep.error(f"{what}: clearpart --{self.st.clearpart.mode} removes {part.name}, so it cannot be "
+                          "reused: keep it out of the clearing (clearpart --none, or --list of the others)",
+                          origin(self.st.clearpart, "mode", "drives") or p.origin)
+                continue
+            if not p.noformat:
+                continue
+            have = (part.fstype or "").lower()
+            have = "efi" if have == "vfat" and p.mountpoint == "/boot/efi" else have
+            if p.mountpoint == "swap":
+                if have != "swap":
+                    rep.error(f"{what} --noformat: {part.name} holds {part.fstype or 'nothing'}, not swap", p.origin)
+            elif have not in FILESYSTEMS or have in ("swap", "biosboot"):
+                rep.error(f"{what} --noformat: {part.name} holds {part.fstype or 'no filesystem'}, which cannot be "
+                          f"mounted at {p.mountpoint}; drop --noformat to format it", p.origin)
+            elif p.mountpoint in ("/", "/usr", "/var", "/boot") and have not in LINUX_FILESYSTEMS:
+                rep.error(f"{what} --noformat: {p.mountpoint} needs a Linux filesystem, {part.name} holds "
+                          f"{part.fstype}", p.origin)
+            elif p.fstype and p.fstype.lower() != have and {p.fstype.lower(), have} != {"efi", "vfat"}:
+                rep.error(f"{what} --noformat: {part.name} holds {part.fstype}, not {p.fstype}", p.origin)
 
     def _clears_whole(self, disk: Disk) -> bool:
         cp = self.st.clearpart
@@ -618,6 +684,8 @@ class _DiskCheck:
         largest = max((_Free(d.name, self.available(d)) for d in self.targets), key=lambda f: f.free,
                       default=_Free("", 0))
         for p in st.partitions:
+            if p.onpart:
+                continue  # an existing partition takes no free space
             size = self._request_mib(p.mountpoint, p.size_mib, p.recommended, p.fstype)
             if p.encrypted:
                 size += LUKS2_HEADER_MIB if p.size_mib is None else 0
@@ -643,7 +711,10 @@ class _DiskCheck:
         st, rep = self.st, self.report
         pv_size: dict[str, tuple[int, bool]] = {}
         for p in st.partitions:
-            if p.mountpoint.startswith("pv."):
+            if p.mountpoint.startswith("pv.") and p.onpart:
+                if id(p) in self.reused_mib:
+                    pv_size[p.mountpoint] = (self.reused_mib[id(p)], False)
+            elif p.mountpoint.startswith("pv."):
                 pv_size[p.mountpoint] = (self._request_mib(p.mountpoint, p.size_mib, False, p.fstype), p.grow)
         extra = 0
         for vg in st.volgroups:

@@ -149,8 +149,7 @@ def test_unsupported_commands_are_refused_with_the_exact_message(command):
 
 
 @pytest.mark.parametrize("line, option", [
-    ("part / --size=100 --onpart=sda1", "part --onpart"),
-    ("part / --size=100 --usepart=sda1", "part --usepart"),
+    ("part / --size=100 --onbiosdisk=80", "part --onbiosdisk"),
     ("partition /x --size=1 --fsprofile=big", "partition --fsprofile"),
     ("part pv.1 --size=1 --encrypted --escrowcert=http://x/cert", "part --escrowcert"),
     ("logvol / --vgname=vg --name=root --size=1 --resize", "logvol --resize"),

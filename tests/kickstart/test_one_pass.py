@@ -15,7 +15,7 @@ network --bootproto=static --device=enp1s0 --ip=192.168.40.21 --gateway=192.168.
 zerombr
 clearpart --all --initlabel
 part /boot/efi --fstype=efi --size=600
-part / --fstype=xfs --size=8000 --onpart=nvme0n1p3
+part / --fstype=xfs --size=8000 --onbiosdisk=80
 reboot
 %packages
 @^server
@@ -39,7 +39,7 @@ def test_refusals_and_semantic_errors_come_in_one_run(tmp_path, capsys):
     assert "'install' was removed from kickstart" in errors[0]
     assert "timezone 'Mars/Olympus' does not exist" in errors[1]
     assert "--ip=192.168.40.21 needs --netmask" in errors[2]
-    assert "'part --onpart' is not supported by azl-install: reusing existing devices" in errors[3]
+    assert "'part --onbiosdisk' is not supported by azl-install: BIOS disk numbers are not used" in errors[3]
     assert "@web-stack" in errors[4]
     assert all(line.startswith(str(tmp_path / "lab.ks") + ":") for line in out)
 
@@ -53,7 +53,7 @@ def test_checks_a_refused_line_would_answer_are_skipped_and_said_so(tmp_path, ca
 
 def test_a_refused_rootpw_does_not_also_say_nobody_can_log_in(tmp_path, capsys):
     text = LAB.replace("rootpw --plaintext Lab-reinstall-2026", "rootpw --iscrypted not-a-hash").replace(
-        " --onpart=nvme0n1p3", "")
+        " --onbiosdisk=80", "")
     _code, out = run_validate(tmp_path, text, capsys, "--machine", str(PROFILES / "nvme-uefi.json"))
     assert any(":6: 'rootpw --iscrypted' needs a crypt(3) hash" in line for line in out), out
     assert not any("log in" in line for line in out), out
@@ -61,7 +61,7 @@ def test_a_refused_rootpw_does_not_also_say_nobody_can_log_in(tmp_path, capsys):
 
 
 def test_without_refusals_whole_plan_checks_still_run(tmp_path, capsys):
-    text = LAB.replace("install\n", "").replace("part / --fstype=xfs --size=8000 --onpart=nvme0n1p3\n", "")
+    text = LAB.replace("install\n", "").replace("part / --fstype=xfs --size=8000 --onbiosdisk=80\n", "")
     _code, out = run_validate(tmp_path, text, capsys)
     assert any("the layout has no root filesystem" in line for line in out), out
     assert not any("were skipped" in line for line in out)
@@ -69,7 +69,7 @@ def test_without_refusals_whole_plan_checks_still_run(tmp_path, capsys):
 
 def test_refused_layout_lines_do_not_also_say_no_layout_was_given(tmp_path, capsys):
     text = "text\nlang en_US.UTF-8\nrootpw --plaintext Lab-reinstall-2026\n" \
-           "part / --fstype=xfs --onpart=sda2\npart /home --onpart=sda3 --noformat\n"
+           "part / --fstype=xfs --size=8000 --onbiosdisk=80\npart /home --onbiosdisk=80 --size=100\n"
     _code, out = run_validate(tmp_path, text, capsys)
     assert not any("no disk layout" in line for line in out), out
-    assert any(":4: 'part --onpart' is not supported" in line for line in out), out
+    assert any(":4: 'part --onbiosdisk' is not supported" in line for line in out), out

@@ -182,7 +182,8 @@ def test_linear_lvm_over_two_disks_gets_grub_only_where_the_biosboot_is():
 
 def _repository_kickstarts() -> list[Path]:
     found = sorted(KICKSTARTS.glob("*.ks")) + sorted((ROOT / "tests" / "vm" / "scenarios").rglob("*.ks"))
-    return [p for p in found if not re.search(r"^raid ", p.read_text(), re.M)]
+    # part --onpart needs the partitions it names: test_storage_preview plans those on their machine
+    return [p for p in found if not re.search(r"^raid |--onpart=", p.read_text(), re.M)]
 
 
 def machine_for(text: str, firmware: str) -> Machine:

@@ -309,11 +309,16 @@ def vm_storage_machine(firmware: str) -> Machine:
     """The disks tests/vm/test_storage_scenarios.py gives its guest, as the probe reports them."""
     spec = [("vda", 8, "s1-os"), ("sda", 8, "s2-os"), ("nvme0n1", 8, "s3-os"), ("vdb", 4, "s4-a"),
             ("vdc", 4, "s4-b"), ("vdd", 8, "s5-os"), ("vde", 8, "s6-os"), ("vdf", 3, "s7-small"),
-            ("nvme1n1", 2, "keep")]
+            ("vdg", 4, "s8-os"), ("nvme1n1", 2, "keep")]
     disks = [Disk(name=n, path=f"/dev/{n}", size=s * GiB, serial=serial) for n, s, serial in spec]
     disks[6].ptable = "gpt"
     disks[6].partitions = [Partition(name="vde1", path="/dev/vde1", number=1, start=1 << 20, size=1 << 30,
                                      fstype="ext4", label="keepme")]
+    disks[8].ptable = "gpt"
+    disks[8].partitions = [Partition(name="vdg1", path="/dev/vdg1", number=1, start=1 << 20, size=1 << 30,
+                                     fstype="ext4", label="srvdata"),
+                           Partition(name="vdg2", path="/dev/vdg2", number=2, start=(1 << 20) + (1 << 30),
+                                     size=1536 << 20, fstype="ext4", label="oldroot")]
     return Machine(firmware=firmware, memory=2 * GiB - 64 * 1024**2, disks=disks)
 
 
@@ -336,6 +341,9 @@ def test_vm_storage_kickstarts_plan_on_the_host(path):
     assert [line.split()[1] for line in body(preview.fstab)][0] == "/"
     if "clearpart-none" in path.stem:
         assert not [a for a in preview.actions if a.startswith("destroy")]
+    if "onpart" in path.stem:  # s8: /srv kept as it is, the old root reformatted, nothing else erased
+        assert [e.destroyed for e in preview.erasures] == [["destroy format ext4 on vdg2"]]
+        assert not [a for a in preview.actions if "vdg1" in a]
 
 
 def test_zerombr_without_clearpart_leaves_whole_disk_pvs_alone():

@@ -11,8 +11,10 @@ results. Disks that must not change are hashed here, on the host, before and aft
   s5 btrfs volume with subvolumes
   s6 clearpart --none into free space next to an existing partition that stays byte-identical
   s7 disk too small: a clear error, every disk byte-identical
-This file proves the storage layer alone, with all seven layouts in one ~4 minute boot. Each
-layout is also installed by the full installer and booted: s1 by cfg-uefi and s2 by cfg-bios (as the partitions its image configuration writes out)
+  s8 part --onpart: /srv an existing ext4 kept with its files (--noformat), / the old root reformatted
+This file proves the storage layer alone, with all eight layouts in one ~4 minute boot. Each
+layout is also installed by the full installer and booted: s1 by cfg-uefi and s2 by cfg-bios
+(as the partitions its image configuration writes out)
 (test_config_scenarios.py), s3 by pay-dnf and s4 by pay-squash (test_payload_scenarios.py),
 s5 and s6 together by storage/boot/boot-btrfs-keep (below); s7 writes nothing, so nothing boots.
 """
@@ -47,6 +49,7 @@ DISKS = {
     "s5-os": ("virtio", 8 * GiB),
     "s6-os": ("virtio", 8 * GiB),
     "s7-small": ("virtio", 3 * GiB),
+    "s8-os": ("virtio", 4 * GiB),
     "keep": ("nvme", 2 * GiB),
 }
 CASES = [
@@ -59,6 +62,8 @@ CASES = [
     {"name": "s5", "ks": "s5-btrfs.ks", "firmware": "uefi", "serials": ["s5-os"]},
     {"name": "s6", "ks": "s6-clearpart-none.ks", "firmware": "uefi", "serials": ["s6-os"]},
     {"name": "s7", "ks": "s7-too-small.ks", "firmware": "uefi", "serials": ["s7-small"]},
+    {"name": "s8", "ks": "s8-onpart-noformat.ks", "firmware": "uefi", "serials": ["s8-os"],
+     "read_files": ["srv/lab/results.txt"]},
 ]
 KEEP_PART = (1 * MiB, 1 * GiB)  # s6: the existing partition (start, size) that must stay identical
 
@@ -79,6 +84,23 @@ def _existing_partition(path: Path) -> None:
         fh.write(b"azl-keep-me " * 4096)
 
 
+S8_DATA = "run 42: 17 passed\n" * 64  # s8: a file on the /srv partition that --noformat must keep
+
+
+def _lab_disk(path: Path, work: Path) -> None:
+    """s8: GPT with /srv data (ext4 'srvdata', holding lab/results.txt) and an old root (ext4 'oldroot')."""
+    srv, root = (1 * MiB, 1 * GiB), (1 * MiB + 1 * GiB, 1536 * MiB)
+    subprocess.run(["sfdisk", "-q", str(path)], check=True, text=True, input=(
+        f"label: gpt\nstart={srv[0] // 512}, size={srv[1] // 512}, type=L\n"
+        f"start={root[0] // 512}, size={root[1] // 512}, type=L\n"))
+    tree = work / "s8-srv"
+    (tree / "lab").mkdir(parents=True, exist_ok=True)
+    (tree / "lab" / "results.txt").write_text(S8_DATA)
+    for (start, size), label, content in ((srv, "srvdata", ["-d", str(tree)]), (root, "oldroot", [])):
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-b", "4096", "-L", label, *content, "-E", f"offset={start}", str(path),
+                        str(size // 4096)], check=True, capture_output=True)
+
+
 def _junk_table(path: Path) -> None:
     subprocess.run(["sfdisk", "-q", "--label", "gpt", str(path)], input="size=64MiB, type=L\n", text=True,
                    check=True)
@@ -97,6 +119,7 @@ def storage_run(live_env, vm_timer):
     by_serial = {d.serial: d for d in disks}
     _existing_partition(by_serial["s6-os"].path)
     _junk_table(by_serial["s7-small"].path)
+    _lab_disk(by_serial["s8-os"].path, work)
     _junk_table(by_serial["keep"].path)
     before = {
         "s6-part": sha256(by_serial["s6-os"].path, *KEEP_PART),
@@ -316,6 +339,29 @@ def test_s7_too_small_is_a_clear_error_and_nothing_changes(storage_run):
     assert c["apply_error"] == c["preview_error"]
     assert storage_run["before"]["s7-small"] == storage_run["after"]["s7-small"]
     assert_clean(c["leftovers"])
+
+
+def test_s8_onpart_keeps_srv_with_its_files_and_reformats_the_old_root(storage_run):
+    c = case(storage_run, "s8")
+    assert_preview_matches_apply(c)
+    disk = c["disks"]["s8-os"]
+    srv, old_root = f"{disk}1", f"{disk}2"
+    # what the preview shows as erased is exactly the reformatted old root; the kept /srv is not touched
+    [erased] = c["preview"]["erasures"]
+    assert erased["destroyed"] == [f"destroy format ext4 on {old_root}"], erased
+    assert c["preview"]["reused"] == [f"{srv}: kept as it is (ext4, data kept) for /srv",
+                                      f"{old_root}: reformatted as xfs for / (what is on it now is erased)"]
+    assert not [a for a in c["executed"] if srv in a], c["executed"]
+    assert f"create format xfs on {old_root} (/)" in c["executed"]
+    assert not [a for a in c["executed"] if a.startswith("destroy partition")], c["executed"]
+    m = mounted(c)
+    assert m["/srv"]["source"] == f"/dev/{srv}" and m["/srv"]["fstype"] == "ext4"
+    assert m["/"]["source"] == f"/dev/{old_root}" and m["/"]["fstype"] == "xfs"
+    assert c["files"] == {"srv/lab/results.txt": S8_DATA}
+    assert_fstab_by_uuid(c)
+    parts = {n["name"]: n for n in disk_tree(c, "s8-os") if n["type"] == "part"}
+    assert parts[srv]["label"] == "srvdata" and len(parts) == 3  # /srv, /, the new ESP
+    assert_clean(c["after_teardown"])
 
 
 def test_unselected_disk_is_byte_identical(storage_run):

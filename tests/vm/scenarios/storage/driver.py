@@ -166,6 +166,9 @@ def run_case(case: dict, product) -> dict:
     res["executed"] = list(target.actions)
     write_fstab(target)
     res["facts"] = facts(target)
+    # files a case expects to find in the mounted target (a --noformat filesystem keeps its data)
+    res["files"] = {rel: open(os.path.join(TARGET, rel), errors="replace").read()
+                    for rel in case.get("read_files", []) if os.path.isfile(os.path.join(TARGET, rel))}
     t = time.monotonic()
     teardown(target)
     res["teardown_seconds"] = time.monotonic() - t
