@@ -42,8 +42,9 @@ STEPS: tuple[str, ...] = (
     "finish",               # eject; reboot / poweroff / halt
 )
 
-# Before these steps every command an earlier step started in the background (ctx.start) is done.
-WAIT_ALL_BEFORE = {"unmount", "finish"}
+# Before these steps every command an earlier step started in the background (ctx.start) is done:
+# what they save, label or unmount is complete.
+WAIT_ALL_BEFORE = {"save", "relabel", "unmount", "finish"}
 
 # Steps that create mounts: once one of them started, a failure must unmount.
 MOUNTING_STEPS = {"storage", "mount"}
