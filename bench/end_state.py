@@ -98,11 +98,16 @@ def extract_tree(image: Path, work: Path) -> tuple[Path, list[dict], dict[str, s
     return root, parts, roles
 
 
-def _normalise(data: bytes, roles: dict[str, str]) -> bytes:
+DRIVE_HINT = re.compile(rb"\b(hd|ahci|ata|virtio|nvme)\d+,")
+
+
+def _normalise(data: bytes, roles: dict[str, str], rel: str = "") -> bytes:
     for uuid, role in roles.items():
         if uuid:
             for form in (uuid, uuid.upper(), uuid.lower()):
                 data = data.replace(form.encode(), role.encode())
+    if rel.startswith("boot/"):
+        data = DRIVE_HINT.sub(rb"\1N,", data)
     return data
 
 
@@ -124,7 +129,7 @@ def manifest(root: Path, roles: dict[str, str]) -> dict[str, tuple]:
                 data = Path(path).read_bytes()
                 if rel.endswith(".xml") and rel.startswith("etc/firewalld/"):
                     data = _canonical_xml(data)
-                entry += (hashlib.sha256(_normalise(data, roles)).hexdigest(),)
+                entry += (hashlib.sha256(_normalise(data, roles, rel)).hexdigest(),)
             out[rel] = entry
     return out
 
@@ -157,7 +162,9 @@ def differences(ref_image: Path, inst_image: Path, keep: Path | None = None) -> 
         if len(ref_parts) != len(inst_parts):
             diffs.append(f"partitions: reference has {len(ref_parts)}, installer {len(inst_parts)}")
         for a, b in zip(ref_parts, inst_parts):
-            for key in ("type", "mib", "fstype", "label", "name"):
+            if abs(a["mib"] - b["mib"]) > 1:
+                diffs.append(f"partition {a['number']} size: reference {a['mib']} MiB, installer {b['mib']} MiB")
+            for key in ("type", "fstype", "label", "name"):
                 if a[key] != b[key]:
                     diffs.append(f"partition {a['number']} {key}: reference {a[key]!r}, installer {b[key]!r}")
         record = sorted(p for p in inst if any(fnmatch.fnmatch(p, g) for g in INSTALLER_RECORD) and p not in ref)
