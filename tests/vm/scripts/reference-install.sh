@@ -150,7 +150,9 @@ elif [ "$fw" = uefi ]; then
 else
     chroot "$t" grub-install --target=i386-pc "$disk"
 fi
+[ -n "$parity" ] && echo "azl-time: update-initramfs start $(cut -d' ' -f1 /proc/uptime)"
 chroot "$t" update-initramfs -c -k all
+[ -n "$parity" ] && echo "azl-time: update-initramfs end $(cut -d' ' -f1 /proc/uptime)"
 chroot "$t" grub-mkconfig -o /boot/grub/grub.cfg
 # SELinux permissive and no policy in the target to relabel with: it relabels itself at first boot
 if [ -n "$parity" ]; then : > "$t/.autorelabel"; chmod 644 "$t/.autorelabel"; fi
