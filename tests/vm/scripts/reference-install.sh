@@ -30,8 +30,13 @@ parity_config() {
         echo "UUID=$(uuid "$bootp") /boot ext4 defaults 0 2"
         [ "$fw" = uefi ] && echo "UUID=$(uuid "$first") /boot/efi vfat umask=0077,shortname=winnt 0 2"
     } > "$t/etc/fstab"
-    nic=$(for n in /sys/class/net/*; do [ "$(cat "$n/carrier" 2>/dev/null)" = 1 ] && [ "${n##*/}" != lo ] \
-        && echo "${n##*/}" && break; done)
+    # network --device=link: the first NIC with a carrier, else the first NIC (a down link has none)
+    nic=
+    for n in /sys/class/net/*; do
+        [ "${n##*/}" = lo ] && continue
+        [ -z "$nic" ] && nic=${n##*/}
+        if [ "$(cat "$n/carrier" 2>/dev/null)" = 1 ]; then nic=${n##*/}; break; fi
+    done
     conn=$(python3 -c 'import sys, uuid; print(uuid.uuid5(uuid.NAMESPACE_URL, "azl-install:" + sys.argv[1]))' "$nic")
     install -d -m 755 "$t/etc/NetworkManager/system-connections"
     printf '[connection]\nid=%s\nuuid=%s\ntype=ethernet\ninterface-name=%s\nautoconnect=true\n\n[ethernet]\n\n[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=auto\n' \
