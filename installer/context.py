@@ -13,6 +13,7 @@ import logging
 import os
 import shlex
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -35,6 +36,19 @@ class Recorded:
     cmd: list[str]
     chroot: bool
     input: str | None = None
+
+
+@dataclass
+class Background:
+    """A command a step started and did not wait for (ctx.start); the engine collects it before
+    the step named `until` (and always before unmounting the target)."""
+    step: str | None
+    cmd: list[str]
+    shown: str
+    until: str
+    check: bool
+    proc: subprocess.Popen | None = None
+    output: Any = None  # a temporary file: a pipe nobody reads could fill and block the command
 
 
 Runner = Callable[[list[str], str | None, dict[str, str] | None], subprocess.CompletedProcess]
@@ -64,6 +78,7 @@ class InstallContext:
     recorded: list[Recorded] = field(default_factory=list)
     redact: Callable[[str], str] = field(default=lambda text: text)  # the install log's secret filter
     nosave: frozenset[str] = frozenset()  # inst.nosave=: input_ks, output_ks, logs the target does not get
+    background: list[Background] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.target = Path(self.target)
@@ -126,6 +141,58 @@ class InstallContext:
         if check and proc.returncode != 0:
             raise StepError(f"{shown} failed with exit status {proc.returncode}: {_tail(proc)}")
         return proc
+
+    def start(self, cmd: list[str], *, until: str, chroot: bool = False, check: bool = True) -> None:
+        """Run a command while the next steps run; it must be done before the step `until` starts
+        (the engine waits there, and before unmounting). Dry runs and test runners run it at once."""
+        if self.dry_run or self.runner is not None:
+            self.run(cmd, chroot=chroot, check=check)
+            return
+        argv = ["chroot", str(self.target), *cmd] if chroot else list(cmd)
+        shown = shlex.join(cmd) + ("  (in target)" if chroot else "")
+        self.log.info("starting: %s  (in the background, done before step %s)", shown, until)
+        run_env = dict(os.environ)
+        run_env.setdefault("LANG", "C.UTF-8")
+        if chroot:
+            run_env["PATH"] = CHROOT_PATH
+        out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait_background/stop_background
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    env=run_env)
+        except FileNotFoundError as exc:
+            out.close()
+            raise StepError(f"cannot run {shown}: {exc.strerror}: {exc.filename}") from None
+        self.background.append(Background(self.step, list(cmd), shown, until, check, proc, out))
+
+    def wait_background(self, before: str | None = None) -> None:
+        """Wait for the background commands due before step `before` (all of them when None);
+        a failed one raises StepError naming the step that started it."""
+        due = [b for b in self.background if before is None or b.until == before]
+        failed: list[str] = []
+        for job in due:
+            self.background.remove(job)
+            rc = job.proc.wait()
+            job.output.seek(0)
+            text = job.output.read().decode(errors="replace")
+            job.output.close()
+            self.log.info("finished: %s (started by step %s)", job.shown, job.step)
+            self._log_output(subprocess.CompletedProcess(job.cmd, rc, text, ""))
+            if rc and job.check:
+                proc = subprocess.CompletedProcess(job.cmd, rc, text, "")
+                failed.append(f"{job.shown} (started by step {job.step}) failed with exit status {rc}: "
+                              f"{_tail(proc)}")
+        if failed:
+            raise StepError("; ".join(failed))
+
+    def stop_background(self) -> None:
+        """After a failure: end the background commands (they may hold the target busy)."""
+        for job in list(self.background):
+            self.background.remove(job)
+            if job.proc.poll() is None:
+                job.proc.kill()
+            job.proc.wait()
+            job.output.close()
+            self.log.info("stopped: %s (started by step %s)", job.shown, job.step)
 
     def _log_output(self, proc: subprocess.CompletedProcess) -> None:
         lines = ((proc.stdout or "") + (proc.stderr or "")).splitlines()

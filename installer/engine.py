@@ -43,6 +43,10 @@ STEPS: tuple[str, ...] = (
     "finish",               # eject; reboot / poweroff / halt
 )
 
+# Before these steps every command an earlier step started in the background (ctx.start) is done:
+# what they save, label or unmount is complete.
+WAIT_ALL_BEFORE = {"save", "relabel", "unmount", "finish"}
+
 # Steps that create mounts: once one of them started, a failure must unmount.
 MOUNTING_STEPS = {"storage", "mount"}
 
@@ -197,6 +201,8 @@ def _run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
             events(StepFinished(step=name, seconds=0.0, skipped=True))
             continue
         try:
+            if not dry_run:  # what earlier steps left running must be done before this one
+                ctx.wait_background(None if name in WAIT_ALL_BEFORE else name)
             if hasattr(module, "applies") and not module.applies(ctx):
                 report.skipped = True
                 log.info("step %s: nothing to do", name)
@@ -221,6 +227,11 @@ def _run(plan, machine, product, *, target: str | Path = "/mnt/sysroot",
         report.seconds = time.monotonic() - t0
         events(StepFinished(step=name, seconds=report.seconds, skipped=report.skipped))
 
+    try:
+        ctx.wait_background()
+    except Exception as exc:
+        _on_error(ctx, mounted)
+        return fail("engine", _one_paragraph("engine", "Finishing", exc))
     if missing:
         return fail("engine", "Dry run finished, but this installer build cannot install yet: "
                     + "; ".join(missing) + ".")
@@ -270,6 +281,10 @@ def _expected(exc: BaseException) -> bool:
 
 def _on_error(ctx: InstallContext, mounted: bool) -> None:
     """%onerror scripts, then take down every mount under the target root."""
+    try:
+        ctx.stop_background()
+    except Exception as exc:
+        ctx.log.warning("could not stop the background commands: %s", exc)
     try:
         from installer.steps import scripts
 

@@ -32,6 +32,7 @@ from installer.steps import esp_sync, selinux
 TITLE = "Installing the bootloader"
 ESP = "/boot/efi"
 EFIVARS = "/sys/firmware/efi/efivars"
+INITRAMFS_DONE = "bootloader:grub-config"  # ctx.start's `until` for the initramfs: waited for inside apply()
 PRESERVED_ARGS = ("console", "net.ifnames", "biosdevname", "nomodeset", "fips", "ipv6.disable")
 
 
@@ -248,17 +249,18 @@ def apply(ctx: InstallContext) -> None:
     existing = grub_default.read_text(errors="replace") if grub_default.exists() else ""
     ctx.write("/etc/default/grub", default_grub_text(existing, grub_values(ctx, args, fam)), 0o644)
     _mdadm_conf(ctx, layout, fam)
-    _initramfs(ctx, fam)
+    _initramfs(ctx, fam)  # in the background: GRUB's installation does not need it
     if layout.esp is not None:
         _guard_esp_mountpoint(ctx)
-    if boot.disabled:
-        ctx.info("bootloader --disabled: no bootloader installed")
-        return
-    if boot.location != "none":
+    if not boot.disabled and boot.location != "none":
         if ctx.machine.firmware == "uefi":
             _install_uefi(ctx, layout, fam)
         else:
             _install_bios(ctx, layout)
+    ctx.wait_background(INITRAMFS_DONE)  # grub.cfg lists the initramfs files that exist
+    if boot.disabled:
+        ctx.info("bootloader --disabled: no bootloader installed")
+        return
     _grub_config(ctx, fam)
     if boot.location != "none" and ctx.machine.firmware == "uefi":
         _fill_spare_esps(ctx, layout, fam)
@@ -280,22 +282,27 @@ def _mdadm_conf(ctx: InstallContext, layout: BootLayout, fam: str) -> None:
 
 
 def _initramfs(ctx: InstallContext, fam: str) -> None:
+    """Make the initramfs (and, with kernel-install, the boot entries) of every kernel. With one
+    kernel it runs in the background while GRUB is installed; apply() waits for it (INITRAMFS_DONE)
+    before grub-mkconfig, and a failure fails this step."""
     kernels = chroot.kernels(ctx.target)
     if not kernels:
         ctx.warn("the target has no kernel: no initramfs or boot entries were made")
         return
     if fam == "fedora" and chroot.find_tool(ctx.target, "kernel-install"):
-        for kver in kernels:
-            ctx.run(["kernel-install", "add", kver, f"/lib/modules/{kver}/vmlinuz"], chroot=True)
+        cmds = [["kernel-install", "add", kver, f"/lib/modules/{kver}/vmlinuz"] for kver in kernels]
     elif chroot.find_tool(ctx.target, "dracut"):
-        for kver in kernels:
-            ctx.run(["dracut", "--force", f"/boot/initramfs-{kver}.img", kver], chroot=True)
+        cmds = [["dracut", "--force", f"/boot/initramfs-{kver}.img", kver] for kver in kernels]
     elif chroot.find_tool(ctx.target, "update-initramfs"):
-        for kver in kernels:
-            exists = chroot.exists(ctx.target, f"/boot/initrd.img-{kver}")
-            ctx.run(["update-initramfs", "-u" if exists else "-c", "-k", kver], chroot=True)
+        cmds = [["update-initramfs", "-u" if chroot.exists(ctx.target, f"/boot/initrd.img-{kver}") else "-c",
+                 "-k", kver] for kver in kernels]
     else:
         raise StepError("the target has no initramfs tool (kernel-install, dracut or update-initramfs)")
+    if len(cmds) == 1:
+        ctx.start(cmds[0], chroot=True, until=INITRAMFS_DONE)
+        return
+    for cmd in cmds:  # one after another: they share /boot and the CPU
+        ctx.run(cmd, chroot=True)
 
 
 def _grub_tool(ctx: InstallContext, *names: str) -> str:

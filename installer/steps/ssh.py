@@ -3,7 +3,8 @@ host keys inherited from the payload or the live environment.
 
 Targets that generate host keys at boot (sshd-keygen@.service, Fedora family) get
 none; targets that cannot (Debian's ssh.service refuses to start without keys) get
-fresh keys made by their own ssh-keygen -A in the chroot, unique to this install.
+fresh keys made by their own ssh-keygen -A in the chroot, unique to this install, in the
+background while the next steps run (the engine waits for it before %post).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ TITLE = "Configuring the SSH server"
 DROPIN = "/etc/ssh/sshd_config.d/50-azl-install.conf"
 INCLUDE = "Include /etc/ssh/sshd_config.d/*.conf"
 KEYGEN_UNITS = ("sshd-keygen@.service", "sshd-keygen.target", "ssh-keygen.service")
+KEYS_BEFORE = "post_scripts"  # %post may read the host keys
 
 
 def root_login(ctx: InstallContext) -> str:
@@ -52,8 +54,11 @@ def apply(ctx: InstallContext) -> None:
     if any(chroot.unit_file(ctx.target, u) for u in KEYGEN_UNITS):
         ctx.log.info("the target generates its SSH host keys at first boot")
     elif chroot.find_tool(ctx.target, "ssh-keygen"):
-        ctx.run(["ssh-keygen", "-A"], chroot=True)
-        ctx.info("generated fresh SSH host keys with the target's ssh-keygen (no first-boot key service)")
+        # RSA key generation takes seconds (a dozen under emulation): it runs while the next steps
+        # do, and is done before %post, the relabelling and the unmount (KEYS_BEFORE)
+        ctx.start(["ssh-keygen", "-A"], chroot=True, until=KEYS_BEFORE)
+        ctx.info("generating fresh SSH host keys with the target's ssh-keygen (no first-boot key service), "
+                 "alongside the next steps")
     else:
         ctx.warn("the target has neither a host key service nor ssh-keygen: sshd may not start")
 

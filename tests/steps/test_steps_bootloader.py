@@ -512,3 +512,36 @@ def test_the_sync_command_and_the_hooks_are_valid_shell(tmp_path):
         script.write_text(text)
         proc = subprocess.run(["sh", "-n", str(script)], capture_output=True, text=True, check=False)
         assert proc.returncode == 0, (name, proc.stderr)
+
+
+
+
+def test_the_initramfs_is_made_while_grub_is_installed_and_before_grub_mkconfig(tmp_path, monkeypatch):
+    env = debian_target(tmp_path, "bios")
+    env.ctx.boot_disks = ["/dev/vda"]
+    order = []
+    real_run = env.ctx.run
+
+    def run(cmd, **kw):
+        order.append(("run", cmd[0]))
+        return real_run(cmd, **kw)
+
+    monkeypatch.setattr(env.ctx, "run", run)
+    monkeypatch.setattr(env.ctx, "start", lambda cmd, *, until, chroot=False, check=True:
+                        order.append(("start", cmd[0], until, chroot)))
+    monkeypatch.setattr(env.ctx, "wait_background", lambda before=None: order.append(("wait", before)))
+    bootloader.apply(env.ctx)
+    steps = [o for o in order if o[0] != "run" or o[1] in ("grub-install", "grub-mkconfig")]
+    assert steps == [("start", "update-initramfs", bootloader.INITRAMFS_DONE, True), ("run", "grub-install"),
+                     ("wait", bootloader.INITRAMFS_DONE), ("run", "grub-mkconfig")]
+
+
+def test_several_kernels_get_their_initramfs_one_after_another(tmp_path, monkeypatch):
+    env = debian_target(tmp_path, "bios")
+    (env.target / "lib/modules/6.1.0-10-amd64").mkdir(parents=True)
+    (env.target / "boot/vmlinuz-6.1.0-10-amd64").write_text("kernel")
+    env.ctx.boot_disks = ["/dev/vda"]
+    monkeypatch.setattr(env.ctx, "start", lambda *a, **k: pytest.fail("not in the background"))
+    bootloader.apply(env.ctx)
+    assert env.runner.named("update-initramfs") == [["update-initramfs", "-c", "-k", "6.1.0-10-amd64"],
+                                                    ["update-initramfs", "-c", "-k", "6.1.0-9-amd64"]]
