@@ -22,7 +22,7 @@ def on_chosen_disks(device: Any, disks: set[str]) -> bool:
     return bool(names) and names <= disks
 
 
-def _deactivate(b: Any, disks: set[str], log: logging.Logger) -> None:
+def _deactivate(b: Any, disks: set[str], log: logging.Logger | None = None) -> None:
     """Close what blivet opened on `disks` (LVs, LUKS, md); problems are logged, not raised."""
     for device in list(b.devicetree.leaves):
         if getattr(device, "protected", False) or not on_chosen_disks(device, disks):
@@ -30,7 +30,7 @@ def _deactivate(b: Any, disks: set[str], log: logging.Logger) -> None:
         try:
             device.teardown(recursive=True)
         except Exception as exc:  # noqa: BLE001 - best effort, like blivet's own teardown_all
-            log.warning("teardown of %s: %s", device.name, exc)
+            (log or _fallback).warning("teardown of %s: %s", device.name, exc)
 
 
 def teardown(target: MountedTarget, log: logging.Logger | None = None) -> None:
@@ -48,7 +48,7 @@ def teardown(target: MountedTarget, log: logging.Logger | None = None) -> None:
     except mounts.MountError as exc:
         errors.append(str(exc))
     if target.blivet is not None:
-        _deactivate(target.blivet, set(target.disks), log or _fallback)
+        _deactivate(target.blivet, set(target.disks), log)
     target.mounts, target.api_mounts, target.swaps = [], [], []
     if errors:
         raise RuntimeError("; ".join(errors))
