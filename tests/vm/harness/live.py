@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import debian
 from .cache import cached, input_hash
-from .paths import GUEST_FILES
+from .paths import GUEST_FILES, REPO
 
 LIVE_PACKAGES = [
     "systemd-sysv", "udev", "dbus", "kmod", "procps", "iproute2", "less",
@@ -98,12 +98,13 @@ def build_live(log=print) -> LiveEnv:
     wheels = build_wheels()
     base = build_base(log)
     key = input_hash("live-v3", (base / ".azl-inputs").read_text(), (wheels / ".azl-inputs").read_text(),
-                     files=_guest_files() + [Path(__file__)])
+                     files=_guest_files() + _udev_policy_files() + [Path(__file__)])
 
     def build(out: Path):
         root = out / "rootfs"
         subprocess.run(["cp", "-al", str(base / "rootfs"), str(root)], check=True)
         _install_guest_files(root)
+        _install_udev_policy(root)
         _install_venv(root, wheels)
         log("live: mkfs.ext4 -d")
         debian.make_ext4(root, out / "root.img", LIVE_LABEL, extra_bytes=512 << 20)
@@ -111,6 +112,22 @@ def build_live(log=print) -> LiveEnv:
         for f in ("vmlinuz", "initrd.img"):
             shutil.copy(base / f, out / f)
     return LiveEnv(cached("live", key, build))
+
+
+def _udev_policy_files() -> list[Path]:
+    return sorted((REPO / "iso-overlay/etc/udev/rules.d").glob("*.rules"))
+
+
+def _install_udev_policy(root: Path) -> None:
+    """The medium's udev policy (no automatic md assembly), so installs in this environment meet
+    the disks as they do on the ISO."""
+    for f in _udev_policy_files():
+        dst = root / "etc/udev/rules.d" / f.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if dst.exists() or dst.is_symlink():
+            dst.unlink()
+        shutil.copy(f, dst)
+        dst.chmod(0o644)
 
 
 def _install_guest_files(root: Path) -> None:
