@@ -931,11 +931,7 @@ def _did_you_mean(word: str, known) -> str:
 
 
 def _unique(items) -> list[str]:
-    out: list[str] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
+    return list(dict.fromkeys(items))   # first occurrence kept, in order; linear
 
 
 def build_plan(root: Node, filename: str, product: Product, base_dir: str

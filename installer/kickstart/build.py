@@ -47,11 +47,7 @@ def _split(value: str | list | None) -> list[str]:
 
 
 def _unique(items) -> list[str]:
-    out: list[str] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
+    return list(dict.fromkeys(items))   # first occurrence kept, in order; linear
 
 
 class _Builder:
