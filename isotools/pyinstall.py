@@ -97,9 +97,14 @@ def install_tree(src: Path, root: Path, sitelib: str, bindir: str, python: str =
     package_data: dict[str, list[str]] = tool.get("package-data", {})
     w = _Writer(root, sitelib, bindir)
     site = PurePosixPath(sitelib)
+    # Only below top-level packages: the rest of a checkout (build/ with a chroot's /proc mounted
+    # while another build runs, .venv) is neither wanted nor safe to walk.
+    tops = [d for d in sorted(src.iterdir())
+            if d.is_dir() and not d.name.startswith(".") and (d / "__init__.py").is_file()
+            and (only is None or d.name in only)]
     packages = sorted(
         ".".join(p.parent.relative_to(src).parts)
-        for p in src.rglob("__init__.py")
+        for top in tops for p in top.rglob("__init__.py")
         if not any(part.startswith(".") for part in p.relative_to(src).parts)
     )
     packages = [p for p in packages if any(fnmatch.fnmatchcase(p, pat) for pat in include)
